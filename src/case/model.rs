@@ -1,0 +1,178 @@
+//! The typed model of a case: what the loader produces and the runner executes.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One conformance case, loaded from `cases/<area>/<behaviour>.yaml`.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Stable identifier, e.g. `dm.create-room.invitee-flagged`.
+    pub id: String,
+    /// One line saying what the case checks.
+    pub summary: String,
+    /// The specification claim the case checks.
+    pub claim: Claim,
+    /// Free-form labels for filtering and reports.
+    pub tags: Vec<String>,
+    /// Fresh users the case needs, by name (`alice`, `bob`, ...).
+    pub actors: Vec<String>,
+    /// The steps, run in order.
+    pub steps: Vec<Step>,
+    /// The file the case was loaded from.
+    pub file: PathBuf,
+}
+
+/// A sentence of the specification and how strongly it binds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// Link to the specification section.
+    pub section: String,
+    /// The requirement level.
+    pub level: Level,
+    /// A short quote of the claim.
+    pub quote: String,
+}
+
+/// RFC 2119 requirement level of a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Level {
+    /// An absolute requirement.
+    #[serde(rename = "MUST")]
+    Must,
+    /// A recommendation.
+    #[serde(rename = "SHOULD")]
+    Should,
+    /// An option.
+    #[serde(rename = "MAY")]
+    May,
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::May => "MAY",
+        })
+    }
+}
+
+/// One step of a case, acting as one actor.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// 1-based line of the step in its file.
+    pub line: u64,
+    /// The actor whose access token the step uses; `None` for unauthenticated calls.
+    pub actor: Option<String>,
+    /// What the step does.
+    pub action: Action,
+    /// What must hold of the response.
+    pub expect: Expect,
+    /// Values to keep from the response: variable name and JSON pointer.
+    pub save: Vec<(String, String)>,
+    /// A named projection of the response compared with its stored snapshot.
+    pub snapshot: Option<SnapshotSpec>,
+}
+
+/// The request side of a step.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// One HTTP request.
+    Call(Call),
+    /// Long-poll `/sync` until a predicate holds.
+    SyncUntil(SyncUntil),
+}
+
+/// An HTTP request to the homeserver.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path template, starting with `/`, optionally with a query string.
+    pub path: String,
+    /// The request body, if any.
+    pub body: Option<Body>,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// A JSON template, rendered then serialised.
+    Json(Value),
+    /// Text sent as it is, with a JSON content type (for malformed-body cases).
+    Raw(String),
+}
+
+/// Repeated `/sync` requests until the response satisfies a predicate.
+#[derive(Debug, Clone)]
+pub struct SyncUntil {
+    /// JSON pointer template to the part of the response the predicate looks at.
+    pub at: String,
+    /// A subset the value at `at` must contain (an element of it, when it is an array).
+    pub contains: Option<Value>,
+    /// A `since` token template; without it the first request is an initial sync.
+    pub since: Option<String>,
+    /// A filter template (a filter id string or an inline filter object).
+    pub filter: Option<Value>,
+    /// How long to keep polling before the step fails.
+    pub within: Duration,
+}
+
+/// How arrays inside an expected body are matched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArrayMatch {
+    /// Every expected element matches some actual element.
+    #[default]
+    Contains,
+    /// Same length, and each element matches the one at the same index.
+    Ordered,
+}
+
+/// Everything a step's response must satisfy.
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    /// The HTTP status.
+    pub status: Option<u16>,
+    /// Acceptable `errcode` values (any one of them).
+    pub errcode: Vec<String>,
+    /// A subset the body must contain.
+    pub body: Option<Value>,
+    /// A value the body must equal exactly.
+    pub exact: Option<Value>,
+    /// A subset the body must not contain.
+    pub excludes: Option<Value>,
+    /// JSON pointers that must not resolve in the body.
+    pub absent: Vec<String>,
+    /// How arrays in `body` and `excludes` are matched.
+    pub arrays: ArrayMatch,
+}
+
+/// A named projection of a response, compared with an insta snapshot.
+#[derive(Debug, Clone)]
+pub struct SnapshotSpec {
+    /// The snapshot's name, unique within the case.
+    pub name: String,
+    /// JSON pointer template to the projected value; the whole body when absent.
+    pub select: Option<String>,
+    /// When the selected value is an array, keep only elements containing this subset.
+    pub filter: Option<Value>,
+    /// Dotted field paths kept from each selected object; everything when empty.
+    pub fields: Vec<String>,
+}
+
+impl Case {
+    /// The names `${...}` may use before any step saved anything: actors and built-ins.
+    pub fn initial_variables(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.actors.clone();
+        names.extend(BUILTIN_VARIABLES.iter().map(|s| s.to_string()));
+        names
+    }
+}
+
+/// Variables every case may use: `${server}` is the homeserver's server name.
+pub const BUILTIN_VARIABLES: &[&str] = &["server"];

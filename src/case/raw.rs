@@ -1,0 +1,91 @@
+//! The case file as written: YAML shapes with source positions, before validation.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use serde_saphyr::Spanned;
+
+use super::model::{ArrayMatch, Claim};
+
+/// A case file's top level.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCase {
+    pub id: Spanned<String>,
+    pub summary: String,
+    pub claim: Claim,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub actors: Vec<Spanned<String>>,
+    pub steps: Vec<Spanned<RawStep>>,
+}
+
+/// One step as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStep {
+    #[serde(rename = "as")]
+    pub actor: Option<Spanned<String>>,
+    pub call: Option<Spanned<String>>,
+    pub body: Option<Spanned<Value>>,
+    pub raw_body: Option<Spanned<String>>,
+    pub sync_until: Option<Spanned<RawSyncUntil>>,
+    pub expect: Option<RawExpect>,
+    pub save: Option<Spanned<Map<String, Value>>>,
+    pub snapshot: Option<Spanned<RawSnapshot>>,
+}
+
+/// A `sync_until` block as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSyncUntil {
+    pub at: Spanned<String>,
+    pub contains: Option<Spanned<Value>>,
+    pub since: Option<Spanned<String>>,
+    pub filter: Option<Spanned<Value>>,
+    pub within: Option<Spanned<String>>,
+}
+
+/// An `expect` block as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawExpect {
+    pub status: Option<Spanned<u16>>,
+    pub errcode: Option<OneOrMany>,
+    pub body: Option<Spanned<Value>>,
+    pub exact: Option<Spanned<Value>>,
+    pub excludes: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub absent: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub arrays: ArrayMatch,
+}
+
+/// A `snapshot` block as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSnapshot {
+    pub name: Spanned<String>,
+    pub select: Option<Spanned<String>>,
+    #[serde(rename = "where")]
+    pub filter: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+/// One string or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The strings, as a list.
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}

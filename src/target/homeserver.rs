@@ -1,0 +1,168 @@
+//! HTTP access to a homeserver's client-server API, with bounded retries on rate limits.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// How many times a rate-limited request is retried before its 429 is returned.
+const RATE_LIMIT_RETRIES: u32 = 5;
+/// The longest wait a server's `retry_after_ms` may impose on one retry.
+const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// How long to wait for a TCP connection before calling the target unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Why a request could not be carried out (as opposed to a response the case did not expect).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TargetError {
+    /// No connection could be made, or `/versions` did not answer as a homeserver.
+    #[error("homeserver at {url} is unreachable: {reason}")]
+    Unreachable { url: String, reason: String },
+    /// A user could not be registered.
+    #[error("could not provision user `{user}`: {reason}")]
+    Provisioning { user: String, reason: String },
+    /// A request failed in transport (connection reset, timeout, unreadable body).
+    #[error("{method} {path} failed: {reason}")]
+    Transport { method: String, path: String, reason: String },
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// Serialised as JSON.
+    Json(Value),
+    /// Sent as it is, labelled `application/json`.
+    Text(String),
+}
+
+/// A response: status and body (JSON when it parses, else the text as a JSON string).
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status code.
+    pub status: u16,
+    /// The body as JSON; `Value::Null` when empty.
+    pub body: Value,
+}
+
+/// One homeserver, reached through a shared HTTP client.
+#[derive(Debug, Clone)]
+pub struct Homeserver {
+    base: String,
+    client: reqwest::Client,
+}
+
+/// The HTTP client shared by every request of a run.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(Duration::from_secs(90))
+        .user_agent(concat!("mxconform/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
+}
+
+impl Homeserver {
+    /// A homeserver at `base` (e.g. `http://127.0.0.1:8008`).
+    pub fn new(base: &str, client: reqwest::Client) -> Self {
+        Homeserver { base: base.trim_end_matches('/').to_string(), client }
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Checks that a homeserver answers `GET /_matrix/client/versions`, returning its body.
+    pub async fn versions(&self) -> Result<Value, TargetError> {
+        let unreachable = |reason: String| TargetError::Unreachable { url: self.base.clone(), reason };
+        let response = self
+            .request("GET", "/_matrix/client/versions", None, None)
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        match (response.status, response.body.get("versions")) {
+            (200, Some(Value::Array(_))) => Ok(response.body),
+            (status, _) => Err(unreachable(format!("GET /_matrix/client/versions answered {status} without a `versions` list"))),
+        }
+    }
+
+    /// Sends one request; a 429 `M_LIMIT_EXCEEDED` is retried after the wait the server asks for.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        payload: Option<&Payload>,
+    ) -> Result<Response, TargetError> {
+        let mut attempt = 0;
+        loop {
+            let response = self.send_once(method, path, token, payload).await?;
+            if response.status != 429 || attempt >= RATE_LIMIT_RETRIES {
+                return Ok(response);
+            }
+            attempt += 1;
+            tokio::time::sleep(retry_wait(&response, attempt)).await;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        payload: Option<&Payload>,
+    ) -> Result<Response, TargetError> {
+        let transport = |reason: String| TargetError::Transport {
+            method: method.to_string(),
+            path: path.to_string(),
+            reason,
+        };
+        let method_value = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| transport(e.to_string()))?;
+        let mut request = self.client.request(method_value, format!("{}{}", self.base, path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request = match payload {
+            Some(Payload::Json(value)) => request.json(value),
+            Some(Payload::Text(text)) => request.header("content-type", "application/json").body(text.clone()),
+            None if method == "POST" || method == "PUT" => request.json(&serde_json::json!({})),
+            None => request,
+        };
+        let response = request.send().await.map_err(|e| transport(describe(e)))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let text = response.text().await.map_err(|e| transport(describe(e)))?;
+        let mut body = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        if status == 429
+            && let (Some(seconds), Value::Object(map)) = (retry_after, &mut body)
+        {
+            map.entry("retry_after_ms").or_insert(Value::from(seconds * 1000));
+        }
+        Ok(Response { status, body })
+    }
+}
+
+/// The wait before retry number `attempt`: the server's `retry_after_ms`, else a growing default.
+fn retry_wait(response: &Response, attempt: u32) -> Duration {
+    let asked = response.body.get("retry_after_ms").and_then(Value::as_u64).map(Duration::from_millis);
+    asked.unwrap_or(Duration::from_millis(200 * u64::from(attempt))).min(LONGEST_RETRY_WAIT)
+}
+
+/// A transport error with its causes, without the URL (tokens never travel in URLs here, but stay safe).
+fn describe(err: reqwest::Error) -> String {
+    let err = err.without_url();
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
