@@ -1,4 +1,14 @@
 //! mxconform: a conformance harness for the Direct Messaging module of the Matrix client-server API.
+//!
+//! Case files (`cases/**/*.yaml`) are loaded into typed [`case::Case`]s, run as libtest-mimic trials
+//! against a [`target`] (the built-in fake or a homeserver by URL), and judged into [`verdict`]s, with
+//! response projections compared against insta [`snapshot`]s.
 
+pub mod builtin;
 pub mod case;
+pub mod cli;
+pub mod matcher;
+pub mod run;
+pub mod snapshot;
 pub mod target;
+pub mod verdict;

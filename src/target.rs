@@ -1,7 +1,10 @@
 //! Homeservers the cases run against: HTTP access, user provisioning and the built-in fake.
 
+pub mod fake;
 pub mod homeserver;
 pub mod provision;
+pub mod spec;
 
 pub use homeserver::{Homeserver, Payload, Response, TargetError};
 pub use provision::{Account, Registration, SharedSecret};
+pub use spec::{Connected, TargetSpec};

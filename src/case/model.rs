@@ -6,6 +6,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
+pub use crate::matcher::ArrayMatch;
+
 /// One conformance case, loaded from `cases/<area>/<behaviour>.yaml`.
 #[derive(Debug, Clone)]
 pub struct Case {
@@ -120,17 +122,6 @@ pub struct SyncUntil {
     pub filter: Option<Value>,
     /// How long to keep polling before the step fails.
     pub within: Duration,
-}
-
-/// How arrays inside an expected body are matched.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ArrayMatch {
-    /// Every expected element matches some actual element.
-    #[default]
-    Contains,
-    /// Same length, and each element matches the one at the same index.
-    Ordered,
 }
 
 /// Everything a step's response must satisfy.

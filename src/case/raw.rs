@@ -4,7 +4,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
-use super::model::{ArrayMatch, Claim};
+use super::model::Claim;
+use crate::matcher::ArrayMatch;
 
 /// A case file's top level.
 #[derive(Debug, Deserialize)]

@@ -12,7 +12,7 @@ use sha1::Sha1;
 use super::homeserver::{Homeserver, Payload, Response, TargetError};
 
 /// How users are created on the target.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum Registration {
     /// The client-server `/register` endpoint with the `m.login.dummy` stage.
     Open,

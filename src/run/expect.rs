@@ -1,0 +1,94 @@
+//! Checking a response against a step's `expect` block: the assertion policy over the matchers.
+
+use serde_json::Value;
+
+use super::vars::Vars;
+use crate::case::Expect;
+use crate::matcher::{ArrayMatch, contains, short};
+use crate::target::Response;
+
+/// Every expectation of `expect` that `response` breaks, one sentence each; empty when all hold.
+///
+/// Without an explicit `status`, any 2xx status is expected.
+pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String> {
+    let mut found = Vec::new();
+    match expect.status {
+        Some(status) if status != response.status => found.push(format!("expected status {status}, got {}", response.status)),
+        None if !(200..300).contains(&response.status) => found.push(format!("expected a 2xx status, got {}", response.status)),
+        _ => {}
+    }
+    if !expect.errcode.is_empty() {
+        let errcode = response.body.get("errcode").and_then(Value::as_str);
+        if !errcode.is_some_and(|code| expect.errcode.iter().any(|e| e == code)) {
+            found.push(format!(
+                "expected errcode {}, got {}",
+                expect.errcode.join(" or "),
+                errcode.map_or("none".to_string(), str::to_string)
+            ));
+        }
+    }
+    if let Some(body) = &expect.body
+        && let Err(mismatch) = contains(&response.body, &vars.value(body), expect.arrays)
+    {
+        found.push(format!("body: {mismatch}"));
+    }
+    if let Some(exact) = &expect.exact {
+        let exact = vars.value(exact);
+        if exact != response.body {
+            found.push(format!("body: expected exactly {}, got {}", short(&exact), short(&response.body)));
+        }
+    }
+    if let Some(excludes) = &expect.excludes {
+        let excludes = vars.value(excludes);
+        if contains(&response.body, &excludes, ArrayMatch::Contains).is_ok() {
+            found.push(format!("body: expected not to contain {}, but it does", short(&excludes)));
+        }
+    }
+    for pointer in &expect.absent {
+        let pointer = vars.pointer(pointer);
+        if let Some(value) = response.body.pointer(&pointer) {
+            found.push(format!("body: expected nothing at {pointer}, found {}", short(value)));
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn response(status: u16, body: Value) -> Response {
+        Response { status, body }
+    }
+
+    #[test]
+    fn all_broken_expectations_are_listed() {
+        let expect = Expect {
+            status: Some(200),
+            errcode: vec!["M_BAD_JSON".into(), "M_NOT_JSON".into()],
+            excludes: Some(json!({"is_direct": true})),
+            absent: vec!["/is_direct".into()],
+            ..Expect::default()
+        };
+        let found = problems(&expect, &response(400, json!({"is_direct": true})), &Vars::default());
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found[1].contains("M_BAD_JSON or M_NOT_JSON"));
+    }
+
+    #[test]
+    fn default_status_is_any_success() {
+        let expect = Expect::default();
+        assert!(problems(&expect, &response(200, json!({})), &Vars::default()).is_empty());
+        assert_eq!(problems(&expect, &response(500, json!({})), &Vars::default()).len(), 1);
+    }
+
+    #[test]
+    fn exact_compares_the_whole_body_with_saved_values() {
+        let mut vars = Vars::default();
+        vars.set("room", json!("!r:hs"));
+        let expect = Expect { exact: Some(json!({"@b:hs": ["${room}"]})), ..Expect::default() };
+        assert!(problems(&expect, &response(200, json!({"@b:hs": ["!r:hs"]})), &vars).is_empty());
+        assert_eq!(problems(&expect, &response(200, json!({"@b:hs": ["!r:hs"], "x": 1})), &vars).len(), 1);
+    }
+}

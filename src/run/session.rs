@@ -1,0 +1,77 @@
+//! A run session: one tokio runtime, one HTTP client, one target, and a libtest-mimic trial per case.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use libtest_mimic::{Failed, Trial};
+use tokio::runtime::Runtime;
+
+use super::actor::Minter;
+use super::case::{Run, run_case};
+use crate::case::Case;
+use crate::target::{Connected, Registration, TargetError, TargetSpec};
+use crate::verdict::{Outcome, Verdict};
+
+/// The shared state of one run of the suite.
+pub struct Session {
+    runtime: Runtime,
+    run: Arc<Run>,
+    connected: Connected,
+    verdicts: Arc<Mutex<Vec<Verdict>>>,
+}
+
+impl Session {
+    /// Starts the runtime, brings up or reaches the target and checks that it answers.
+    pub fn start(target: &TargetSpec, registration: Registration, snapshots: PathBuf) -> Result<Session, TargetError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| TargetError::Unreachable { url: target.to_string(), reason: format!("cannot start the async runtime: {e}") })?;
+        let connected = runtime.block_on(target.connect())?;
+        let run = Arc::new(Run { hs: connected.homeserver.clone(), registration, minter: Minter::new(), snapshots });
+        Ok(Session { runtime, run, connected, verdicts: Arc::default() })
+    }
+
+    /// The base URL of the target.
+    pub fn target_url(&self) -> &str {
+        self.connected.homeserver.base()
+    }
+
+    /// One trial per case; each records its verdict in this session when it runs.
+    pub fn trials(&self, cases: &[Case]) -> Vec<Trial> {
+        cases
+            .iter()
+            .map(|case| {
+                let case = case.clone();
+                let run = Arc::clone(&self.run);
+                let verdicts = Arc::clone(&self.verdicts);
+                let handle = self.runtime.handle().clone();
+                let area = case.id.split('.').next().unwrap_or_default().to_string();
+                Trial::test(case.id.clone(), move || {
+                    let verdict = handle.block_on(run_case(&run, &case));
+                    let result = match &verdict.outcome {
+                        Outcome::Pass => Ok(()),
+                        Outcome::Fail(failure) | Outcome::Error(failure) => Err(Failed::from(format!(
+                            "{} — {} claim: {}\n  {}\n{failure}",
+                            verdict.outcome.label(),
+                            case.claim.level,
+                            case.claim.quote,
+                            case.claim.section
+                        ))),
+                    };
+                    verdicts.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(verdict);
+                    result
+                })
+                .with_kind(area)
+            })
+            .collect()
+    }
+
+    /// The verdicts recorded so far, sorted by case id.
+    pub fn verdicts(&self) -> Vec<Verdict> {
+        let mut verdicts = self.verdicts.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        verdicts.sort_by(|a, b| a.case_id.cmp(&b.case_id));
+        verdicts
+    }
+}

@@ -1,0 +1,86 @@
+//! `sync_until`: long-polling `GET /_matrix/client/v3/sync` until a predicate holds, within a deadline.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::vars::{Vars, query_value};
+use crate::case::SyncUntil;
+use crate::matcher::{ArrayMatch, contains, short};
+use crate::target::{Homeserver, Response, TargetError};
+
+/// The longest single long-poll; the server answers sooner when something arrives.
+const LONGEST_POLL: Duration = Duration::from_secs(5);
+
+/// Why waiting on `/sync` ended without the predicate holding.
+#[derive(Debug)]
+pub enum SyncFailure {
+    /// `/sync` answered with an error status.
+    Status(Response),
+    /// The deadline passed; the text says what the last response had instead.
+    Deadline(String),
+    /// The request could not be carried out.
+    Target(TargetError),
+}
+
+/// Polls `/sync` as the actor with `token` until the response satisfies `sync`, returning that response.
+pub async fn sync_until(hs: &Homeserver, token: &str, sync: &SyncUntil, vars: &Vars) -> Result<Response, SyncFailure> {
+    let deadline = Instant::now() + sync.within;
+    let pointer = vars.pointer(&sync.at);
+    let wanted = sync.contains.as_ref().map(|c| vars.value(c));
+    let filter = sync.filter.as_ref().map(|f| match vars.value(f) {
+        Value::String(id) => id,
+        inline => inline.to_string(),
+    });
+    let mut since = sync.since.as_ref().map(|s| vars.text(s));
+    let mut last_seen = String::from("no response");
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(SyncFailure::Deadline(describe_wait(sync, &pointer, wanted.as_ref(), &last_seen)));
+        }
+        let mut path = format!("/_matrix/client/v3/sync?timeout={}", remaining.min(LONGEST_POLL).as_millis());
+        if let Some(since) = &since {
+            path.push_str(&format!("&since={}", query_value(since)));
+        }
+        if let Some(filter) = &filter {
+            path.push_str(&format!("&filter={}", query_value(filter)));
+        }
+        let response = hs.request("GET", &path, Some(token), None).await.map_err(SyncFailure::Target)?;
+        if response.status != 200 {
+            return Err(SyncFailure::Status(response));
+        }
+        match response.body.pointer(&pointer) {
+            Some(found) => {
+                let holds = wanted.as_ref().is_none_or(|w| contains(found, &singleton(found, w), ArrayMatch::Contains).is_ok());
+                if holds {
+                    return Ok(response);
+                }
+                last_seen = short(found);
+            }
+            None => last_seen = format!("nothing at {pointer}"),
+        }
+        since = response.body.get("next_batch").and_then(Value::as_str).map(str::to_string).or(since);
+    }
+}
+
+/// Against an array, a `contains` object names one element that must be present.
+fn singleton(found: &Value, wanted: &Value) -> Value {
+    if found.is_array() && !wanted.is_array() {
+        Value::Array(vec![wanted.clone()])
+    } else {
+        wanted.clone()
+    }
+}
+
+fn describe_wait(sync: &SyncUntil, pointer: &str, wanted: Option<&Value>, last_seen: &str) -> String {
+    let what = match wanted {
+        Some(w) => format!("{pointer} to contain {}", short(w)),
+        None => format!("something at {pointer}"),
+    };
+    format!(
+        "waited {} for /sync to have {what}; the last response had {last_seen}",
+        humantime::format_duration(sync.within)
+    )
+}

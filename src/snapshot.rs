@@ -1,0 +1,9 @@
+//! Snapshots: projecting a response, replacing volatile values with placeholders, comparing with insta.
+
+pub mod assert;
+pub mod normalise;
+pub mod project;
+
+pub use assert::{SnapshotContext, check};
+pub use normalise::Normaliser;
+pub use project::project;

@@ -1,0 +1,84 @@
+//! Comparing a normalised projection with its stored insta snapshot, one golden file for every target.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// What insta needs to know about the case a snapshot belongs to.
+#[derive(Debug, Clone)]
+pub struct SnapshotContext {
+    /// The directory holding `.snap` files.
+    pub dir: PathBuf,
+    /// The case id; snapshot files are named `<case id>--<snapshot name>.snap`.
+    pub case_id: String,
+    /// The case file, recorded as the snapshot's input file.
+    pub case_file: PathBuf,
+    /// The claim, recorded as the snapshot's description.
+    pub description: String,
+}
+
+impl SnapshotContext {
+    /// The file a named snapshot of this case is stored in.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{}.snap", snapshot_name(&self.case_id, name)))
+    }
+}
+
+fn snapshot_name(case_id: &str, name: &str) -> String {
+    format!("{case_id}--{name}")
+}
+
+/// Asserts `value` against the stored snapshot `name`; on a mismatch returns a message with the diff.
+///
+/// Updating follows insta: `INSTA_UPDATE=always` rewrites the file, the default writes a `.snap.new`
+/// for `cargo insta review`, and under `CI` nothing is written and a mismatch fails.
+pub fn check(context: &SnapshotContext, name: &str, value: &Value) -> Result<(), String> {
+    let full_name = snapshot_name(&context.case_id, name);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(&context.dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_input_file(&context.case_file);
+    settings.set_description(context.description.clone());
+    settings.set_omit_expression(true);
+    let asserted = settings.bind(|| catch_unwind(AssertUnwindSafe(|| insta::assert_json_snapshot!(full_name.as_str(), value))));
+    match asserted {
+        Ok(()) => Ok(()),
+        Err(_) => Err(mismatch_message(&context.file(name), value)),
+    }
+}
+
+fn mismatch_message(file: &Path, value: &Value) -> String {
+    let new = serde_json::to_string_pretty(value).unwrap_or_default();
+    let how_to_update = "to accept the new shape: INSTA_UPDATE=always mxconform run <case id>, or cargo insta review after a local run";
+    match std::fs::read_to_string(file) {
+        Ok(stored) => {
+            let old = stored_body(&stored);
+            let diff = similar::TextDiff::from_lines(old.trim_end(), new.trim_end())
+                .unified_diff()
+                .context_radius(3)
+                .header("stored snapshot", "this run")
+                .to_string();
+            format!("snapshot {} does not match\n{diff}{how_to_update}", file.display())
+        }
+        Err(_) => format!("no stored snapshot {}; this run produced:\n{new}\n{how_to_update}", file.display()),
+    }
+}
+
+/// The content of a `.snap` file, without its `---` metadata header.
+fn stored_body(stored: &str) -> &str {
+    stored
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map_or(stored, |(_, body)| body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_body_skips_the_header() {
+        assert_eq!(stored_body("---\nsource: x\n---\n{\n  \"a\": 1\n}\n"), "{\n  \"a\": 1\n}\n");
+    }
+}
