@@ -396,3 +396,6 @@ fn offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
     let column_bytes: usize = line_text.chars().take(column.saturating_sub(1) as usize).map(char::len_utf8).sum();
     Some(line_start + column_bytes)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,92 @@
+//! The `mxconform` binary end to end: exit codes, error messages and the summary line.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn mxconform(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mxconform"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("INSTA_UPDATE", "no")
+        .env_remove("MXCONFORM_TARGET")
+        .env_remove("MXCONFORM_FILTER")
+        .output()
+        .expect("the mxconform binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+// Broken case files exit 2 with file:line:column errors, and the good neighbour still runs and passes.
+#[test]
+fn broken_case_files_exit_2_with_positions() {
+    let out = mxconform(&["run", "--cases", "fixtures/broken/cases"]);
+    let stderr = text(&out.stderr);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    for expected in [
+        "fixtures/broken/cases/unknown-key.yaml:7:5: unknown key `cal`",
+        "(did you mean `call`?)",
+        "fixtures/broken/cases/unknown-actor.yaml:6:9: unknown actor `bbo`, the case declares alice, bob (did you mean `bob`?)",
+        "fixtures/broken/cases/undefined-variable.yaml:7:27: undefined variable `${rooom}`",
+        "fixtures/broken/cases/malformed.yaml:4:",
+        "fixtures/broken/cases/duplicate-b.yaml:1:5: duplicate case id `broken.duplicate`, first defined at fixtures/broken/cases/duplicate-a.yaml:1:5",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
+    }
+    assert!(stdout.contains("test broken.neighbour-still-runs ... ok"), "{stdout}");
+    assert!(stdout.lines().any(|l| l == "2 passed, 0 failed"), "{stdout}");
+}
+
+// An unreachable target exits 3 and names the URL.
+#[test]
+fn unreachable_target_exits_3() {
+    let out = mxconform(&["run", "--target", "http://127.0.0.1:9"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("homeserver at http://127.0.0.1:9 is unreachable"), "{}", text(&out.stderr));
+}
+
+// A usage error exits 2; a bad --target value says what was expected.
+#[test]
+fn bad_usage_exits_2() {
+    let out = mxconform(&["run", "--target", "synapse-ish"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("expected `fake` or a homeserver URL"));
+    let out = mxconform(&["run", "--register", "shared-secret"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("MXCONFORM_SHARED_SECRET"));
+}
+
+// Failing cases exit 1 and say which step, what was expected, what came back, with a snapshot diff.
+#[test]
+fn failures_exit_1_with_step_expectation_response_and_diff() {
+    let out = mxconform(&["run", "--cases", "fixtures/failing/cases"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("step 2 (fixtures/failing/cases/wrong-expectation.yaml:12) alice: GET"), "{stdout}");
+    assert!(stdout.contains("body: at /is_direct: expected true, found nothing (key absent)"), "{stdout}");
+    assert!(stdout.contains("response: 200 {"), "{stdout}");
+    assert!(stdout.contains("-  \"is_direct\": false") && stdout.contains("+  \"is_direct\": true"), "{stdout}");
+    assert!(stdout.contains("INSTA_UPDATE=always"), "{stdout}");
+    assert!(stdout.lines().any(|l| l == "0 passed, 2 failed"), "{stdout}");
+    assert!(!Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/failing/snapshots/failing.wrong-snapshot--invite.snap.new").exists());
+}
+
+// `list` prints every built-in case with its level and claim.
+#[test]
+fn list_prints_cases_with_level_and_claim() {
+    let out = mxconform(&["list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("dm.create-room.invitee-flagged  MUST  https://spec.matrix.org/latest/client-server-api/#direct-messaging"), "{stdout}");
+}
+
+// The default run against the fake, filtered to one case, passes and prints the summary line.
+#[test]
+fn filtered_run_against_the_fake_passes() {
+    let out = mxconform(&["run", "dm.create-room.invitee-flagged"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.lines().any(|l| l == "1 passed, 0 failed"), "{stdout}");
+}
