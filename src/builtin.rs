@@ -25,7 +25,10 @@ impl Suite {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let cases = root.join("cases");
         if cases.is_dir() {
-            Suite::Directory { cases, snapshots: root.join("snapshots") }
+            Suite::Directory {
+                cases,
+                snapshots: root.join("snapshots"),
+            }
         } else {
             Suite::Builtin
         }
@@ -34,7 +37,10 @@ impl Suite {
     /// A user's directory of cases; snapshots default to the `snapshots` directory beside it.
     pub fn directory(cases: PathBuf, snapshots: Option<PathBuf>) -> Suite {
         let snapshots = snapshots.unwrap_or_else(|| {
-            cases.parent().map_or_else(|| PathBuf::from("snapshots"), |parent| parent.join("snapshots"))
+            cases.parent().map_or_else(
+                || PathBuf::from("snapshots"),
+                |parent| parent.join("snapshots"),
+            )
         });
         Suite::Directory { cases, snapshots }
     }
@@ -53,9 +59,13 @@ fn collect(dir: &Dir<'_>, sources: &mut Vec<Source>) {
         match entry {
             DirEntry::Dir(sub) => collect(sub, sources),
             DirEntry::File(file) => {
-                let is_case = file.path().extension().is_some_and(|e| e == "yaml") && file.path() != Path::new("claims.yaml");
+                let is_case = file.path().extension().is_some_and(|e| e == "yaml")
+                    && file.path() != Path::new("claims.yaml");
                 if let (true, Some(text)) = (is_case, file.contents_utf8()) {
-                    sources.push(Source { path: Path::new("cases").join(file.path()), text: text.to_string() });
+                    sources.push(Source {
+                        path: Path::new("cases").join(file.path()),
+                        text: text.to_string(),
+                    });
                 }
             }
         }

@@ -8,4 +8,6 @@ pub mod template;
 
 pub use error::{LoadError, Position};
 pub use load::{Catalogue, Source, load, read_dir};
-pub use model::{Action, ArrayMatch, Body, Call, Case, Claim, Expect, Level, SnapshotSpec, Step, SyncUntil};
+pub use model::{
+    Action, ArrayMatch, Body, Call, Case, Claim, Expect, Level, SnapshotSpec, Step, SyncUntil,
+};

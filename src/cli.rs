@@ -97,7 +97,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
-            return if err.use_stderr() { Exit::BadInput.into() } else { Exit::Passed.into() };
+            return if err.use_stderr() {
+                Exit::BadInput.into()
+            } else {
+                Exit::Passed.into()
+            };
         }
     };
     match cli.command {
@@ -121,14 +125,25 @@ fn load_suite(args: &SuiteArgs) -> Result<Loaded, LoadError> {
     match suite {
         Suite::Directory { cases, snapshots } => {
             let sources = read_dir(&cases)?;
-            Ok(Loaded { catalogue: load(&sources), snapshots, _extracted: None })
+            Ok(Loaded {
+                catalogue: load(&sources),
+                snapshots,
+                _extracted: None,
+            })
         }
         Suite::Builtin => {
-            let unreadable = |e: std::io::Error| LoadError::Unreadable { file: "built-in snapshots".into(), reason: e.to_string() };
+            let unreadable = |e: std::io::Error| LoadError::Unreadable {
+                file: "built-in snapshots".into(),
+                reason: e.to_string(),
+            };
             let dir = tempfile::tempdir().map_err(unreadable)?;
             builtin::write_snapshots(dir.path()).map_err(unreadable)?;
             let snapshots = dir.path().to_path_buf();
-            Ok(Loaded { catalogue: load(&builtin::sources()), snapshots, _extracted: Some(dir) })
+            Ok(Loaded {
+                catalogue: load(&builtin::sources()),
+                snapshots,
+                _extracted: Some(dir),
+            })
         }
     }
 }
@@ -152,11 +167,18 @@ fn list(args: SuiteArgs) -> Exit {
         println!("    {}", case.claim.quote);
     }
     print_load_errors(&loaded.catalogue.errors);
-    if loaded.catalogue.errors.is_empty() { Exit::Passed } else { Exit::BadInput }
+    if loaded.catalogue.errors.is_empty() {
+        Exit::Passed
+    } else {
+        Exit::BadInput
+    }
 }
 
 /// The registration method, with the shared secret read from a file or `MXCONFORM_SHARED_SECRET`.
-pub fn registration(mode: RegisterMode, secret_file: Option<&Path>) -> Result<Registration, String> {
+pub fn registration(
+    mode: RegisterMode,
+    secret_file: Option<&Path>,
+) -> Result<Registration, String> {
     match mode {
         RegisterMode::Open => Ok(Registration::Open),
         RegisterMode::SharedSecret => {
@@ -212,12 +234,18 @@ fn run(args: RunArgs) -> Exit {
     print_load_errors(&loaded.catalogue.errors);
     let tally = Tally::of(&verdicts);
     if !loaded.catalogue.errors.is_empty() {
-        println!("{} case files could not be loaded", loaded.catalogue.errors.len());
+        println!(
+            "{} case files could not be loaded",
+            loaded.catalogue.errors.len()
+        );
     }
     println!("{tally}");
     if !loaded.catalogue.errors.is_empty() {
         Exit::BadInput
-    } else if verdicts.iter().any(|v| matches!(v.outcome, Outcome::Error(_))) {
+    } else if verdicts
+        .iter()
+        .any(|v| matches!(v.outcome, Outcome::Error(_)))
+    {
         Exit::Unreachable
     } else if tally.failed > 0 {
         Exit::Failed

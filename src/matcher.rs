@@ -29,8 +29,16 @@ pub struct Mismatch {
 
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = if self.pointer.is_empty() { "the top level" } else { &self.pointer };
-        write!(f, "at {at}: expected {}, found {}", self.expected, self.found)
+        let at = if self.pointer.is_empty() {
+            "the top level"
+        } else {
+            &self.pointer
+        };
+        write!(
+            f,
+            "at {at}: expected {}, found {}",
+            self.expected, self.found
+        )
     }
 }
 
@@ -45,17 +53,32 @@ pub fn is_contained(actual: &Value, expected: &Value, arrays: ArrayMatch) -> boo
 }
 
 fn mismatch(pointer: &str, expected: impl Into<String>, found: &Value) -> Mismatch {
-    Mismatch { pointer: pointer.to_string(), expected: expected.into(), found: short(found) }
+    Mismatch {
+        pointer: pointer.to_string(),
+        expected: expected.into(),
+        found: short(found),
+    }
 }
 
-fn walk(actual: &Value, expected: &Value, arrays: ArrayMatch, pointer: String) -> Result<(), Mismatch> {
+fn walk(
+    actual: &Value,
+    expected: &Value,
+    arrays: ArrayMatch,
+    pointer: String,
+) -> Result<(), Mismatch> {
     match (expected, actual) {
         (Value::Object(want), Value::Object(have)) => {
             for (key, want_value) in want {
                 let here = format!("{pointer}/{}", escape(key));
                 match have.get(key) {
                     Some(have_value) => walk(have_value, want_value, arrays, here)?,
-                    None => return Err(Mismatch { pointer: here, expected: short(want_value), found: "nothing (key absent)".into() }),
+                    None => {
+                        return Err(Mismatch {
+                            pointer: here,
+                            expected: short(want_value),
+                            found: "nothing (key absent)".into(),
+                        });
+                    }
                 }
             }
             Ok(())
@@ -63,7 +86,11 @@ fn walk(actual: &Value, expected: &Value, arrays: ArrayMatch, pointer: String) -
         (Value::Array(want), Value::Array(have)) => match arrays {
             ArrayMatch::Ordered => {
                 if want.len() != have.len() {
-                    return Err(mismatch(&pointer, format!("an array of {} elements", want.len()), actual));
+                    return Err(mismatch(
+                        &pointer,
+                        format!("an array of {} elements", want.len()),
+                        actual,
+                    ));
                 }
                 for (i, (w, h)) in want.iter().zip(have).enumerate() {
                     walk(h, w, arrays, format!("{pointer}/{i}"))?;
@@ -72,8 +99,15 @@ fn walk(actual: &Value, expected: &Value, arrays: ArrayMatch, pointer: String) -
             }
             ArrayMatch::Contains => {
                 for w in want {
-                    if !have.iter().any(|h| walk(h, w, arrays, String::new()).is_ok()) {
-                        return Err(mismatch(&pointer, format!("an element containing {}", short(w)), actual));
+                    if !have
+                        .iter()
+                        .any(|h| walk(h, w, arrays, String::new()).is_ok())
+                    {
+                        return Err(mismatch(
+                            &pointer,
+                            format!("an element containing {}", short(w)),
+                            actual,
+                        ));
                     }
                 }
                 Ok(())
@@ -107,30 +141,63 @@ mod tests {
     #[test]
     fn objects_match_by_subset() {
         let actual = json!({"membership": "invite", "is_direct": true, "displayname": "bob"});
-        assert!(is_contained(&actual, &json!({"membership": "invite", "is_direct": true}), ArrayMatch::Contains));
-        let err = contains(&actual, &json!({"is_direct": false}), ArrayMatch::Contains).unwrap_err();
+        assert!(is_contained(
+            &actual,
+            &json!({"membership": "invite", "is_direct": true}),
+            ArrayMatch::Contains
+        ));
+        let err =
+            contains(&actual, &json!({"is_direct": false}), ArrayMatch::Contains).unwrap_err();
         assert_eq!(err.pointer, "/is_direct");
         assert_eq!(err.found, "true");
     }
 
     #[test]
     fn absent_key_is_reported_as_absent() {
-        let err = contains(&json!({}), &json!({"is_direct": true}), ArrayMatch::Contains).unwrap_err();
-        assert_eq!(err.to_string(), "at /is_direct: expected true, found nothing (key absent)");
+        let err = contains(
+            &json!({}),
+            &json!({"is_direct": true}),
+            ArrayMatch::Contains,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "at /is_direct: expected true, found nothing (key absent)"
+        );
     }
 
     #[test]
     fn arrays_match_by_contains_or_in_order() {
         let actual = json!([{"type": "a"}, {"type": "b", "x": 1}]);
-        assert!(is_contained(&actual, &json!([{"type": "b"}]), ArrayMatch::Contains));
-        assert!(!is_contained(&actual, &json!([{"type": "b"}]), ArrayMatch::Ordered));
-        assert!(is_contained(&actual, &json!([{"type": "a"}, {"x": 1}]), ArrayMatch::Ordered));
-        assert!(!is_contained(&actual, &json!([{"type": "c"}]), ArrayMatch::Contains));
+        assert!(is_contained(
+            &actual,
+            &json!([{"type": "b"}]),
+            ArrayMatch::Contains
+        ));
+        assert!(!is_contained(
+            &actual,
+            &json!([{"type": "b"}]),
+            ArrayMatch::Ordered
+        ));
+        assert!(is_contained(
+            &actual,
+            &json!([{"type": "a"}, {"x": 1}]),
+            ArrayMatch::Ordered
+        ));
+        assert!(!is_contained(
+            &actual,
+            &json!([{"type": "c"}]),
+            ArrayMatch::Contains
+        ));
     }
 
     #[test]
     fn scalars_compare_by_type_and_value() {
-        assert!(!is_contained(&json!("true"), &json!(true), ArrayMatch::Contains));
+        assert!(!is_contained(
+            &json!("true"),
+            &json!(true),
+            ArrayMatch::Contains
+        ));
         assert!(!is_contained(&json!(1), &json!(1.5), ArrayMatch::Contains));
     }
 }

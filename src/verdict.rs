@@ -52,7 +52,11 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.step {
             Some(n) => writeln!(f, "step {n} ({}) {}", self.location, self.action)?,
-            None => writeln!(f, "before the first step ({}): {}", self.location, self.action)?,
+            None => writeln!(
+                f,
+                "before the first step ({}): {}",
+                self.location, self.action
+            )?,
         }
         for line in self.detail.lines() {
             writeln!(f, "  {line}")?;
@@ -102,7 +106,12 @@ impl Tally {
 
 impl fmt::Display for Tally {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} passed, {} failed", self.passed, self.failed + self.errors)?;
+        write!(
+            f,
+            "{} passed, {} failed",
+            self.passed,
+            self.failed + self.errors
+        )?;
         if self.errors > 0 {
             write!(f, " ({} could not be carried out)", self.errors)?;
         }

@@ -27,16 +27,29 @@ fn main() -> ExitCode {
         .iter()
         .map(|err| {
             let message = err.to_string();
-            Trial::test(format!("load::{}", err.position().map_or(message.clone(), |p| p.file.display().to_string())), move || {
-                Err(Failed::from(message))
-            })
+            Trial::test(
+                format!(
+                    "load::{}",
+                    err.position()
+                        .map_or(message.clone(), |p| p.file.display().to_string())
+                ),
+                move || Err(Failed::from(message)),
+            )
         })
         .collect();
     if args.list {
-        trials.extend(catalogue.cases.iter().map(|case| Trial::test(case.id.clone(), || Ok(()))));
+        trials.extend(
+            catalogue
+                .cases
+                .iter()
+                .map(|case| Trial::test(case.id.clone(), || Ok(()))),
+        );
         return libtest_mimic::run(&args, trials).exit_code();
     }
-    let target: TargetSpec = match std::env::var("MXCONFORM_TARGET").unwrap_or_else(|_| "fake".into()).parse() {
+    let target: TargetSpec = match std::env::var("MXCONFORM_TARGET")
+        .unwrap_or_else(|_| "fake".into())
+        .parse()
+    {
         Ok(target) => target,
         Err(message) => {
             eprintln!("error: MXCONFORM_TARGET: {message}");

@@ -31,23 +31,45 @@ pub enum LoadError {
     Syntax { at: Position, message: String },
     /// A key the case format does not have.
     #[error("{at}: unknown key `{key}`, expected one of {expected}{hint}", hint = did_you_mean(.suggestion))]
-    UnknownKey { at: Position, key: String, expected: String, suggestion: Option<String> },
+    UnknownKey {
+        at: Position,
+        key: String,
+        expected: String,
+        suggestion: Option<String>,
+    },
     /// A step acts as an actor the case does not declare.
     #[error("{at}: unknown actor `{actor}`, the case declares {declared}{hint}", hint = did_you_mean(.suggestion))]
-    UnknownActor { at: Position, actor: String, declared: String, suggestion: Option<String> },
+    UnknownActor {
+        at: Position,
+        actor: String,
+        declared: String,
+        suggestion: Option<String>,
+    },
     /// A `${name}` that no actor, built-in or earlier `save` defines.
     #[error("{at}: undefined variable `${{{name}}}`, expected one of {defined}{hint}", hint = did_you_mean(.suggestion))]
-    UndefinedVariable { at: Position, name: String, defined: String, suggestion: Option<String> },
+    UndefinedVariable {
+        at: Position,
+        name: String,
+        defined: String,
+        suggestion: Option<String>,
+    },
     /// Two cases share one id.
     #[error("{at}: duplicate case id `{id}`, first defined at {first}")]
-    DuplicateId { at: Position, id: String, first: Position },
+    DuplicateId {
+        at: Position,
+        id: String,
+        first: Position,
+    },
     /// A value is present and well-formed YAML but not acceptable here.
     #[error("{at}: {message}")]
     Invalid { at: Position, message: String },
 }
 
 fn did_you_mean(suggestion: &Option<String>) -> String {
-    suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
+    suggestion
+        .as_ref()
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default()
 }
 
 /// The candidate closest to `name`, if any is close enough to be a likely typo.
@@ -89,7 +111,11 @@ mod tests {
     #[test]
     fn message_names_file_line_and_column() {
         let err = LoadError::UnknownActor {
-            at: Position { file: "cases/dm/x.yaml".into(), line: 7, column: 9 },
+            at: Position {
+                file: "cases/dm/x.yaml".into(),
+                line: 7,
+                column: 9,
+            },
             actor: "bbo".into(),
             declared: "alice, bob".into(),
             suggestion: Some("bob".into()),

@@ -8,7 +8,7 @@ use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
 use super::error::{LoadError, Position, closest};
-use super::model::{Action, Body, Call, Case, Expect, Step, SnapshotSpec, SyncUntil};
+use super::model::{Action, Body, Call, Case, Expect, SnapshotSpec, Step, SyncUntil};
 use super::raw::{RawCase, RawExpect, RawSnapshot, RawStep, RawSyncUntil};
 use super::template::{references, value_references};
 
@@ -41,7 +41,10 @@ pub struct Catalogue {
 
 /// Every `*.yaml` file below `dir`, sorted by path.
 pub fn read_dir(dir: &Path) -> Result<Vec<Source>, LoadError> {
-    let unreadable = |path: &Path, reason: String| LoadError::Unreadable { file: path.to_path_buf(), reason };
+    let unreadable = |path: &Path, reason: String| LoadError::Unreadable {
+        file: path.to_path_buf(),
+        reason,
+    };
     let mut sources = Vec::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| unreadable(dir, e.to_string()))?;
@@ -50,8 +53,12 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Source>, LoadError> {
             && path.extension().is_some_and(|ext| ext == "yaml")
             && !(entry.depth() == 1 && entry.file_name() == CLAIMS_FILE);
         if is_case {
-            let text = std::fs::read_to_string(path).map_err(|e| unreadable(path, e.to_string()))?;
-            sources.push(Source { path: path.to_path_buf(), text });
+            let text =
+                std::fs::read_to_string(path).map_err(|e| unreadable(path, e.to_string()))?;
+            sources.push(Source {
+                path: path.to_path_buf(),
+                text,
+            });
         }
     }
     Ok(sources)
@@ -84,20 +91,34 @@ pub fn load(sources: &[Source]) -> Catalogue {
 /// Parses and validates one case file; also returns where its id is written.
 pub fn parse_case(path: &Path, text: &str) -> Result<(Case, Position), LoadError> {
     let options = serde_saphyr::options! { strict_booleans: true };
-    let raw: RawCase = serde_saphyr::from_str_with_options(text, options).map_err(|e| yaml_error(path, &e))?;
+    let raw: RawCase =
+        serde_saphyr::from_str_with_options(text, options).map_err(|e| yaml_error(path, &e))?;
     Validator { file: path, text }.case(raw)
 }
 
 /// Turns a serde-saphyr error into a load error, recognising unknown keys.
 fn yaml_error(file: &Path, err: &serde_saphyr::Error) -> LoadError {
     let at = match err.location() {
-        Some(loc) => Position { file: file.to_path_buf(), line: loc.line(), column: loc.column() },
-        None => Position { file: file.to_path_buf(), line: 0, column: 0 },
+        Some(loc) => Position {
+            file: file.to_path_buf(),
+            line: loc.line(),
+            column: loc.column(),
+        },
+        None => Position {
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+        },
     };
     let message = message_of(err);
     if let Some((key, expected)) = unknown_field(&message) {
         let suggestion = closest(&key, expected.iter().map(String::as_str));
-        return LoadError::UnknownKey { at, key, expected: expected.join(", "), suggestion };
+        return LoadError::UnknownKey {
+            at,
+            key,
+            expected: expected.join(", "),
+            suggestion,
+        };
     }
     LoadError::Syntax { at, message }
 }
@@ -107,7 +128,10 @@ fn message_of(err: &serde_saphyr::Error) -> String {
     let full = err.to_string();
     let first = full.lines().next().unwrap_or_default();
     let without_error = first.strip_prefix("error: ").unwrap_or(first);
-    match without_error.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+    match without_error
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
         Some((coordinates, message)) if coordinates.contains("column") => message.to_string(),
         _ => without_error.to_string(),
     }
@@ -138,11 +162,18 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn at(&self, loc: &Location) -> Position {
-        Position { file: self.file.to_path_buf(), line: loc.line(), column: loc.column() }
+        Position {
+            file: self.file.to_path_buf(),
+            line: loc.line(),
+            column: loc.column(),
+        }
     }
 
     fn invalid(&self, loc: &Location, message: impl Into<String>) -> LoadError {
-        LoadError::Invalid { at: self.at(loc), message: message.into() }
+        LoadError::Invalid {
+            at: self.at(loc),
+            message: message.into(),
+        }
     }
 
     fn case(&self, raw: RawCase) -> Result<(Case, Position), LoadError> {
@@ -154,20 +185,35 @@ impl Validator<'_> {
         for actor in &raw.actors {
             let name = &actor.value;
             let well_formed = !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !well_formed {
-                return Err(self.invalid(&actor.referenced, format!("actor name `{name}` must be lower-case letters, digits or `_`")));
+                return Err(self.invalid(
+                    &actor.referenced,
+                    format!("actor name `{name}` must be lower-case letters, digits or `_`"),
+                ));
             }
             if actors.contains(name) || super::model::BUILTIN_VARIABLES.contains(&name.as_str()) {
-                return Err(self.invalid(&actor.referenced, format!("actor `{name}` is declared twice or shadows a built-in variable")));
+                return Err(self.invalid(
+                    &actor.referenced,
+                    format!("actor `{name}` is declared twice or shadows a built-in variable"),
+                ));
             }
             actors.push(name.clone());
         }
         if raw.steps.is_empty() {
-            return Err(self.invalid(&raw.id.referenced, "a case needs at least one step under `steps`"));
+            return Err(self.invalid(
+                &raw.id.referenced,
+                "a case needs at least one step under `steps`",
+            ));
         }
         let mut defined: Vec<String> = actors.clone();
-        defined.extend(super::model::BUILTIN_VARIABLES.iter().map(|s| s.to_string()));
+        defined.extend(
+            super::model::BUILTIN_VARIABLES
+                .iter()
+                .map(|s| s.to_string()),
+        );
         let mut snapshot_names = HashSet::new();
         let mut steps = Vec::new();
         for raw_step in raw.steps {
@@ -176,8 +222,15 @@ impl Validator<'_> {
                 && !snapshot_names.insert(snapshot.name.clone())
             {
                 return Err(LoadError::Invalid {
-                    at: Position { file: self.file.to_path_buf(), line: step.line, column: 0 },
-                    message: format!("snapshot name `{}` is used twice in this case", snapshot.name),
+                    at: Position {
+                        file: self.file.to_path_buf(),
+                        line: step.line,
+                        column: 0,
+                    },
+                    message: format!(
+                        "snapshot name `{}` is used twice in this case",
+                        snapshot.name
+                    ),
                 });
             }
             steps.push(step);
@@ -194,7 +247,12 @@ impl Validator<'_> {
         Ok((case, id_at))
     }
 
-    fn step(&self, raw: Spanned<RawStep>, actors: &[String], defined: &mut Vec<String>) -> Result<Step, LoadError> {
+    fn step(
+        &self,
+        raw: Spanned<RawStep>,
+        actors: &[String],
+        defined: &mut Vec<String>,
+    ) -> Result<Step, LoadError> {
         let loc = raw.referenced;
         let raw = raw.value;
         let actor = match raw.actor {
@@ -212,7 +270,10 @@ impl Validator<'_> {
             (Some(call), None) => Action::Call(self.call(call, raw.body, raw.raw_body, defined)?),
             (None, Some(sync)) => {
                 if let Some(body) = raw.body {
-                    return Err(self.invalid(&body.referenced, "`body` belongs to a `call` step, not to `sync_until`"));
+                    return Err(self.invalid(
+                        &body.referenced,
+                        "`body` belongs to a `call` step, not to `sync_until`",
+                    ));
                 }
                 if actor.is_none() {
                     return Err(self.invalid(&loc, "a `sync_until` step needs `as: <actor>`"));
@@ -220,15 +281,23 @@ impl Validator<'_> {
                 Action::SyncUntil(self.sync_until(sync, defined)?)
             }
             (Some(call), Some(_)) => {
-                return Err(self.invalid(&call.referenced, "a step has either `call` or `sync_until`, not both"));
+                return Err(self.invalid(
+                    &call.referenced,
+                    "a step has either `call` or `sync_until`, not both",
+                ));
             }
-            (None, None) => return Err(self.invalid(&loc, "a step needs `call: METHOD /path` or `sync_until`")),
+            (None, None) => {
+                return Err(self.invalid(&loc, "a step needs `call: METHOD /path` or `sync_until`"));
+            }
         };
         let expect = match raw.expect {
             Some(expect) => self.expect(expect, defined)?,
             None => Expect::default(),
         };
-        let snapshot = raw.snapshot.map(|s| self.snapshot(s, defined)).transpose()?;
+        let snapshot = raw
+            .snapshot
+            .map(|s| self.snapshot(s, defined))
+            .transpose()?;
         let mut save = Vec::new();
         if let Some(map) = raw.save {
             for (name, pointer) in map.value {
@@ -243,7 +312,14 @@ impl Validator<'_> {
                 }
             }
         }
-        Ok(Step { line: loc.line(), actor, action, expect, save, snapshot })
+        Ok(Step {
+            line: loc.line(),
+            actor,
+            action,
+            expect,
+            save,
+            snapshot,
+        })
     }
 
     fn call(
@@ -253,20 +329,39 @@ impl Validator<'_> {
         raw_body: Option<Spanned<String>>,
         defined: &[String],
     ) -> Result<Call, LoadError> {
-        let (method, path) = call.value.trim().split_once(' ').unwrap_or((call.value.as_str(), ""));
+        let (method, path) = call
+            .value
+            .trim()
+            .split_once(' ')
+            .unwrap_or((call.value.as_str(), ""));
         let path = path.trim();
         if !METHODS.contains(&method) {
             let hint = closest(&method.to_uppercase(), METHODS.iter().copied())
                 .map(|m| format!(" (did you mean `{m}`?)"))
                 .unwrap_or_default();
-            return Err(self.invalid(&call.referenced, format!("`call` must be `METHOD /path` with METHOD one of {}, found `{}`{hint}", METHODS.join(", "), call.value)));
+            return Err(self.invalid(
+                &call.referenced,
+                format!(
+                    "`call` must be `METHOD /path` with METHOD one of {}, found `{}`{hint}",
+                    METHODS.join(", "),
+                    call.value
+                ),
+            ));
         }
         if !path.starts_with('/') {
-            return Err(self.invalid(&call.referenced, format!("the path in `call` must start with `/`, found `{path}`")));
+            return Err(self.invalid(
+                &call.referenced,
+                format!("the path in `call` must start with `/`, found `{path}`"),
+            ));
         }
         self.check_str(path, &call.referenced, defined)?;
         let body = match (body, raw_body) {
-            (Some(_), Some(raw)) => return Err(self.invalid(&raw.referenced, "a step has either `body` or `raw_body`, not both")),
+            (Some(_), Some(raw)) => {
+                return Err(self.invalid(
+                    &raw.referenced,
+                    "a step has either `body` or `raw_body`, not both",
+                ));
+            }
             (Some(body), None) => {
                 self.check_value(&body, defined)?;
                 Some(Body::Json(body.value))
@@ -274,10 +369,18 @@ impl Validator<'_> {
             (None, Some(raw)) => Some(Body::Raw(raw.value)),
             (None, None) => None,
         };
-        Ok(Call { method: method.to_string(), path: path.to_string(), body })
+        Ok(Call {
+            method: method.to_string(),
+            path: path.to_string(),
+            body,
+        })
     }
 
-    fn sync_until(&self, sync: Spanned<RawSyncUntil>, defined: &[String]) -> Result<SyncUntil, LoadError> {
+    fn sync_until(
+        &self,
+        sync: Spanned<RawSyncUntil>,
+        defined: &[String],
+    ) -> Result<SyncUntil, LoadError> {
         let sync = sync.value;
         self.check_pointer(&sync.at, defined)?;
         if let Some(contains) = &sync.contains {
@@ -290,8 +393,12 @@ impl Validator<'_> {
             self.check_value(filter, defined)?;
         }
         let within = match sync.within {
-            Some(w) => humantime::parse_duration(&w.value)
-                .map_err(|e| self.invalid(&w.referenced, format!("`within` must be a duration such as `10s` or `500ms`: {e}")))?,
+            Some(w) => humantime::parse_duration(&w.value).map_err(|e| {
+                self.invalid(
+                    &w.referenced,
+                    format!("`within` must be a duration such as `10s` or `500ms`: {e}"),
+                )
+            })?,
             None => DEFAULT_WITHIN,
         };
         Ok(SyncUntil {
@@ -313,7 +420,13 @@ impl Validator<'_> {
         if let Some(status) = &raw.status
             && !(100..=599).contains(&status.value)
         {
-            return Err(self.invalid(&status.referenced, format!("`status` must be an HTTP status between 100 and 599, found {}", status.value)));
+            return Err(self.invalid(
+                &status.referenced,
+                format!(
+                    "`status` must be an HTTP status between 100 and 599, found {}",
+                    status.value
+                ),
+            ));
         }
         Ok(Expect {
             status: raw.status.map(|s| s.value),
@@ -326,13 +439,22 @@ impl Validator<'_> {
         })
     }
 
-    fn snapshot(&self, raw: Spanned<RawSnapshot>, defined: &[String]) -> Result<SnapshotSpec, LoadError> {
+    fn snapshot(
+        &self,
+        raw: Spanned<RawSnapshot>,
+        defined: &[String],
+    ) -> Result<SnapshotSpec, LoadError> {
         let raw = raw.value;
         let name = raw.name.value;
         let well_formed = !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
         if !well_formed {
-            return Err(self.invalid(&raw.name.referenced, format!("snapshot name `{name}` must be letters, digits, `-`, `_` or `.`")));
+            return Err(self.invalid(
+                &raw.name.referenced,
+                format!("snapshot name `{name}` must be letters, digits, `-`, `_` or `.`"),
+            ));
         }
         if let Some(select) = &raw.select {
             self.check_pointer(select, defined)?;
@@ -348,29 +470,52 @@ impl Validator<'_> {
         })
     }
 
-    fn check_pointer(&self, pointer: &Spanned<String>, defined: &[String]) -> Result<(), LoadError> {
+    fn check_pointer(
+        &self,
+        pointer: &Spanned<String>,
+        defined: &[String],
+    ) -> Result<(), LoadError> {
         if !pointer.value.is_empty() && !pointer.value.starts_with('/') {
-            return Err(self.invalid(&pointer.referenced, format!("expected a JSON pointer starting with `/`, found `{}`", pointer.value)));
+            return Err(self.invalid(
+                &pointer.referenced,
+                format!(
+                    "expected a JSON pointer starting with `/`, found `{}`",
+                    pointer.value
+                ),
+            ));
         }
         self.check_str(&pointer.value, &pointer.referenced, defined)
     }
 
     fn check_value(&self, value: &Spanned<Value>, defined: &[String]) -> Result<(), LoadError> {
-        self.check_names(value_references(&value.value).into_iter().map(|r| r.name), &value.referenced, defined)
+        self.check_names(
+            value_references(&value.value).into_iter().map(|r| r.name),
+            &value.referenced,
+            defined,
+        )
     }
 
     fn check_str(&self, text: &str, loc: &Location, defined: &[String]) -> Result<(), LoadError> {
         self.check_names(references(text).into_iter().map(|r| r.name), loc, defined)
     }
 
-    fn check_names(&self, names: impl Iterator<Item = String>, loc: &Location, defined: &[String]) -> Result<(), LoadError> {
+    fn check_names(
+        &self,
+        names: impl Iterator<Item = String>,
+        loc: &Location,
+        defined: &[String],
+    ) -> Result<(), LoadError> {
         for name in names {
             if !defined.contains(&name) {
                 return Err(LoadError::UndefinedVariable {
                     at: self.locate(loc, &format!("${{{name}}}")),
                     suggestion: closest(&name, defined.iter().map(String::as_str)),
                     name,
-                    defined: defined.iter().map(|d| format!("${{{d}}}")).collect::<Vec<_>>().join(", "),
+                    defined: defined
+                        .iter()
+                        .map(|d| format!("${{{d}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 });
             }
         }
@@ -380,20 +525,36 @@ impl Validator<'_> {
     /// The position of `needle` at or after `from` in the file, or `from` itself.
     fn locate(&self, from: &Location, needle: &str) -> Position {
         let fallback = self.at(from);
-        let Some(start) = offset_of(self.text, from.line(), from.column()) else { return fallback };
-        let Some(found) = self.text[start..].find(needle) else { return fallback };
+        let Some(start) = offset_of(self.text, from.line(), from.column()) else {
+            return fallback;
+        };
+        let Some(found) = self.text[start..].find(needle) else {
+            return fallback;
+        };
         let before = &self.text[..start + found];
         let line = before.matches('\n').count() as u64 + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
-        Position { file: self.file.to_path_buf(), line, column }
+        Position {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+        }
     }
 }
 
 /// Byte offset of a 1-based line and column in `text`.
 fn offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
-    let line_start: usize = text.split_inclusive('\n').take(line.checked_sub(1)? as usize).map(str::len).sum();
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)? as usize)
+        .map(str::len)
+        .sum();
     let line_text = text.get(line_start..)?;
-    let column_bytes: usize = line_text.chars().take(column.saturating_sub(1) as usize).map(char::len_utf8).sum();
+    let column_bytes: usize = line_text
+        .chars()
+        .take(column.saturating_sub(1) as usize)
+        .map(char::len_utf8)
+        .sum();
     Some(line_start + column_bytes)
 }
 

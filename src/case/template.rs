@@ -84,7 +84,9 @@ pub fn render_value(value: &Value, lookup: &dyn Fn(&str) -> Option<Value>) -> Va
             }
             Value::String(render_str(s, &as_text))
         }
-        Value::Array(items) => Value::Array(items.iter().map(|i| render_value(i, lookup)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|i| render_value(i, lookup)).collect())
+        }
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| (render_str(k, &as_text), render_value(v, lookup)))
@@ -125,8 +127,14 @@ mod tests {
 
     #[test]
     fn whole_string_reference_keeps_the_json_type() {
-        let rendered = render_value(&json!({"count": "${n}", "who": "user ${bob}", "${bob}": ["${bob}"]}), &vars);
-        assert_eq!(rendered, json!({"count": 3, "who": "user @bob:hs", "@bob:hs": ["@bob:hs"]}));
+        let rendered = render_value(
+            &json!({"count": "${n}", "who": "user ${bob}", "${bob}": ["${bob}"]}),
+            &vars,
+        );
+        assert_eq!(
+            rendered,
+            json!({"count": 3, "who": "user @bob:hs", "@bob:hs": ["@bob:hs"]})
+        );
     }
 
     #[test]

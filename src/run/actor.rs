@@ -17,7 +17,10 @@ impl Minter {
     /// A minter with a random per-run prefix such as `mxc-3f9a1c`.
     pub fn new() -> Self {
         let tag: u32 = rand::rng().random();
-        Minter { prefix: format!("mxc-{:06x}", tag & 0xff_ffff), counter: AtomicU64::new(0) }
+        Minter {
+            prefix: format!("mxc-{:06x}", tag & 0xff_ffff),
+            counter: AtomicU64::new(0),
+        }
     }
 
     /// The per-run prefix.
@@ -45,6 +48,13 @@ fn password() -> String {
 }
 
 /// Registers one fresh user for actor `name`.
-pub async fn provision(hs: &Homeserver, registration: &Registration, minter: &Minter, name: &str) -> Result<Account, TargetError> {
-    registration.register(hs, &minter.localpart(name), &password()).await
+pub async fn provision(
+    hs: &Homeserver,
+    registration: &Registration,
+    minter: &Minter,
+    name: &str,
+) -> Result<Account, TargetError> {
+    registration
+        .register(hs, &minter.localpart(name), &password())
+        .await
 }

@@ -31,7 +31,12 @@ pub struct Run {
 pub async fn run_case(run: &Run, case: &Case) -> Verdict {
     let started = Instant::now();
     let outcome = outcome(run, case).await;
-    Verdict { case_id: case.id.clone(), level: case.claim.level, outcome, duration: started.elapsed() }
+    Verdict {
+        case_id: case.id.clone(),
+        level: case.claim.level,
+        outcome,
+        duration: started.elapsed(),
+    }
 }
 
 async fn outcome(run: &Run, case: &Case) -> Outcome {
@@ -64,13 +69,20 @@ async fn outcome(run: &Run, case: &Case) -> Outcome {
         dir: run.snapshots.clone(),
         case_id: case.id.clone(),
         case_file: case.file.clone(),
-        description: format!("{} {}: {}", case.claim.level, case.claim.section, case.claim.quote),
+        description: format!(
+            "{} {}: {}",
+            case.claim.level, case.claim.section, case.claim.quote
+        ),
     };
     for (index, step) in case.steps.iter().enumerate() {
         let action = label(step, &vars);
         let scope = StepScope {
             hs: &run.hs,
-            token: step.actor.as_ref().and_then(|a| tokens.get(a)).map(String::as_str),
+            token: step
+                .actor
+                .as_ref()
+                .and_then(|a| tokens.get(a))
+                .map(String::as_str),
             vars: &mut vars,
             normaliser: &mut normaliser,
             snapshots: &snapshots,
@@ -86,7 +98,11 @@ async fn outcome(run: &Run, case: &Case) -> Outcome {
                 action,
                 detail,
             };
-            return if is_error { Outcome::Error(failure) } else { Outcome::Fail(failure) };
+            return if is_error {
+                Outcome::Error(failure)
+            } else {
+                Outcome::Fail(failure)
+            };
         }
     }
     Outcome::Pass

@@ -13,8 +13,12 @@ use crate::target::Response;
 pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String> {
     let mut found = Vec::new();
     match expect.status {
-        Some(status) if status != response.status => found.push(format!("expected status {status}, got {}", response.status)),
-        None if !(200..300).contains(&response.status) => found.push(format!("expected a 2xx status, got {}", response.status)),
+        Some(status) if status != response.status => {
+            found.push(format!("expected status {status}, got {}", response.status))
+        }
+        None if !(200..300).contains(&response.status) => {
+            found.push(format!("expected a 2xx status, got {}", response.status))
+        }
         _ => {}
     }
     if !expect.errcode.is_empty() {
@@ -35,19 +39,29 @@ pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String
     if let Some(exact) = &expect.exact {
         let exact = vars.value(exact);
         if exact != response.body {
-            found.push(format!("body: expected exactly {}, got {}", short(&exact), short(&response.body)));
+            found.push(format!(
+                "body: expected exactly {}, got {}",
+                short(&exact),
+                short(&response.body)
+            ));
         }
     }
     if let Some(excludes) = &expect.excludes {
         let excludes = vars.value(excludes);
         if contains(&response.body, &excludes, ArrayMatch::Contains).is_ok() {
-            found.push(format!("body: expected not to contain {}, but it does", short(&excludes)));
+            found.push(format!(
+                "body: expected not to contain {}, but it does",
+                short(&excludes)
+            ));
         }
     }
     for pointer in &expect.absent {
         let pointer = vars.pointer(pointer);
         if let Some(value) = response.body.pointer(&pointer) {
-            found.push(format!("body: expected nothing at {pointer}, found {}", short(value)));
+            found.push(format!(
+                "body: expected nothing at {pointer}, found {}",
+                short(value)
+            ));
         }
     }
     found
@@ -71,7 +85,11 @@ mod tests {
             absent: vec!["/is_direct".into()],
             ..Expect::default()
         };
-        let found = problems(&expect, &response(400, json!({"is_direct": true})), &Vars::default());
+        let found = problems(
+            &expect,
+            &response(400, json!({"is_direct": true})),
+            &Vars::default(),
+        );
         assert_eq!(found.len(), 4, "{found:?}");
         assert!(found[1].contains("M_BAD_JSON or M_NOT_JSON"));
     }
@@ -80,15 +98,29 @@ mod tests {
     fn default_status_is_any_success() {
         let expect = Expect::default();
         assert!(problems(&expect, &response(200, json!({})), &Vars::default()).is_empty());
-        assert_eq!(problems(&expect, &response(500, json!({})), &Vars::default()).len(), 1);
+        assert_eq!(
+            problems(&expect, &response(500, json!({})), &Vars::default()).len(),
+            1
+        );
     }
 
     #[test]
     fn exact_compares_the_whole_body_with_saved_values() {
         let mut vars = Vars::default();
         vars.set("room", json!("!r:hs"));
-        let expect = Expect { exact: Some(json!({"@b:hs": ["${room}"]})), ..Expect::default() };
+        let expect = Expect {
+            exact: Some(json!({"@b:hs": ["${room}"]})),
+            ..Expect::default()
+        };
         assert!(problems(&expect, &response(200, json!({"@b:hs": ["!r:hs"]})), &vars).is_empty());
-        assert_eq!(problems(&expect, &response(200, json!({"@b:hs": ["!r:hs"], "x": 1})), &vars).len(), 1);
+        assert_eq!(
+            problems(
+                &expect,
+                &response(200, json!({"@b:hs": ["!r:hs"], "x": 1})),
+                &vars
+            )
+            .len(),
+            1
+        );
     }
 }

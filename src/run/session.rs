@@ -22,15 +22,34 @@ pub struct Session {
 
 impl Session {
     /// Starts the runtime, brings up or reaches the target and checks that it answers.
-    pub fn start(target: &TargetSpec, registration: Registration, snapshots: PathBuf) -> Result<Session, TargetError> {
+    pub fn start(
+        target: &TargetSpec,
+        registration: Registration,
+        snapshots: PathBuf,
+    ) -> Result<Session, TargetError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
-            .map_err(|e| TargetError::Unreachable { url: target.to_string(), reason: format!("cannot start the async runtime: {e}") })?;
+            .map_err(|e| TargetError::Unreachable {
+                url: target.to_string(),
+                reason: format!("cannot start the async runtime: {e}"),
+            })?;
         let connected = runtime.block_on(target.connect())?;
-        let run = Arc::new(Run { hs: connected.homeserver.clone(), registration, minter: Minter::new(), snapshots });
-        Ok(Session { runtime, run, connected, verdicts: Arc::default() })
+        // insta resolves a relative snapshot path against the source file, so anchor it here.
+        let snapshots = std::path::absolute(&snapshots).unwrap_or(snapshots);
+        let run = Arc::new(Run {
+            hs: connected.homeserver.clone(),
+            registration,
+            minter: Minter::new(),
+            snapshots,
+        });
+        Ok(Session {
+            runtime,
+            run,
+            connected,
+            verdicts: Arc::default(),
+        })
     }
 
     /// The base URL of the target.
@@ -52,15 +71,20 @@ impl Session {
                     let verdict = handle.block_on(run_case(&run, &case));
                     let result = match &verdict.outcome {
                         Outcome::Pass => Ok(()),
-                        Outcome::Fail(failure) | Outcome::Error(failure) => Err(Failed::from(format!(
-                            "{} — {} claim: {}\n  {}\n{failure}",
-                            verdict.outcome.label(),
-                            case.claim.level,
-                            case.claim.quote,
-                            case.claim.section
-                        ))),
+                        Outcome::Fail(failure) | Outcome::Error(failure) => {
+                            Err(Failed::from(format!(
+                                "{} — {} claim: {}\n  {}\n{failure}",
+                                verdict.outcome.label(),
+                                case.claim.level,
+                                case.claim.quote,
+                                case.claim.section
+                            )))
+                        }
                     };
-                    verdicts.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(verdict);
+                    verdicts
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .push(verdict);
                     result
                 })
                 .with_kind(area)
@@ -70,7 +94,11 @@ impl Session {
 
     /// The verdicts recorded so far, sorted by case id.
     pub fn verdicts(&self) -> Vec<Verdict> {
-        let mut verdicts = self.verdicts.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        let mut verdicts = self
+            .verdicts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
         verdicts.sort_by(|a, b| a.case_id.cmp(&b.case_id));
         verdicts
     }

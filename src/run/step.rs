@@ -55,16 +55,26 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> Result<(), StepFailur
             });
             scope
                 .hs
-                .request(&call.method, &scope.vars.path(&call.path), scope.token, payload.as_ref())
+                .request(
+                    &call.method,
+                    &scope.vars.path(&call.path),
+                    scope.token,
+                    payload.as_ref(),
+                )
                 .await
                 .map_err(|e| StepFailure::Error(e.to_string()))?
         }
         Action::SyncUntil(sync) => {
-            let token = scope.token.ok_or_else(|| StepFailure::Error("sync_until needs an actor".into()))?;
+            let token = scope
+                .token
+                .ok_or_else(|| StepFailure::Error("sync_until needs an actor".into()))?;
             match sync_until(scope.hs, token, sync, scope.vars).await {
                 Ok(response) => response,
                 Err(SyncFailure::Status(response)) => {
-                    return Err(StepFailure::Fail(format!("/sync answered with an error\n{}", shown(&response))));
+                    return Err(StepFailure::Fail(format!(
+                        "/sync answered with an error\n{}",
+                        shown(&response)
+                    )));
                 }
                 Err(SyncFailure::Deadline(text)) => return Err(StepFailure::Fail(text)),
                 Err(SyncFailure::Target(e)) => return Err(StepFailure::Error(e.to_string())),
@@ -73,11 +83,18 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> Result<(), StepFailur
     };
     let broken = problems(&step.expect, &response, scope.vars);
     if !broken.is_empty() {
-        return Err(StepFailure::Fail(format!("{}\n{}", broken.join("\n"), shown(&response))));
+        return Err(StepFailure::Fail(format!(
+            "{}\n{}",
+            broken.join("\n"),
+            shown(&response)
+        )));
     }
     for (name, pointer) in &step.save {
         let value = response.body.pointer(pointer).ok_or_else(|| {
-            StepFailure::Fail(format!("nothing at {pointer} to save as `{name}`\n{}", shown(&response)))
+            StepFailure::Fail(format!(
+                "nothing at {pointer} to save as `{name}`\n{}",
+                shown(&response)
+            ))
         })?;
         scope.normaliser.observe(value);
         scope.vars.set(name, value.clone());
@@ -85,8 +102,19 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> Result<(), StepFailur
     if let Some(spec) = &step.snapshot {
         let select = spec.select.as_ref().map(|s| scope.vars.pointer(s));
         let filter = spec.filter.as_ref().map(|f| scope.vars.value(f));
-        let projected = project(&response.body, select.as_deref(), filter.as_ref(), &spec.fields)
-            .map_err(|e| StepFailure::Fail(format!("snapshot `{}`: {e}\n{}", spec.name, shown(&response))))?;
+        let projected = project(
+            &response.body,
+            select.as_deref(),
+            filter.as_ref(),
+            &spec.fields,
+        )
+        .map_err(|e| {
+            StepFailure::Fail(format!(
+                "snapshot `{}`: {e}\n{}",
+                spec.name,
+                shown(&response)
+            ))
+        })?;
         let normalised = scope.normaliser.normalise(&projected);
         check(scope.snapshots, &spec.name, &normalised).map_err(StepFailure::Fail)?;
     }
@@ -95,7 +123,11 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> Result<(), StepFailur
 
 /// The response as failure output shows it: status and body, with secrets masked.
 fn shown(response: &Response) -> String {
-    format!("response: {} {}", response.status, short(&masked(&response.body)))
+    format!(
+        "response: {} {}",
+        response.status,
+        short(&masked(&response.body))
+    )
 }
 
 fn masked(value: &Value) -> Value {
@@ -103,7 +135,11 @@ fn masked(value: &Value) -> Value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let v = if SECRET_KEYS.contains(&k.as_str()) { Value::String("[redacted]".into()) } else { masked(v) };
+                    let v = if SECRET_KEYS.contains(&k.as_str()) {
+                        Value::String("[redacted]".into())
+                    } else {
+                        masked(v)
+                    };
                     (k.clone(), v)
                 })
                 .collect(),
@@ -120,9 +156,15 @@ mod tests {
 
     #[test]
     fn failure_output_never_shows_tokens() {
-        let response = Response { status: 200, body: json!({"user_id": "@a:hs", "access_token": "syt_abc", "nested": [{"password": "pw"}]}) };
+        let response = Response {
+            status: 200,
+            body: json!({"user_id": "@a:hs", "access_token": "syt_abc", "nested": [{"password": "pw"}]}),
+        };
         let text = shown(&response);
-        assert!(!text.contains("syt_abc") && !text.contains("\"pw\""), "{text}");
+        assert!(
+            !text.contains("syt_abc") && !text.contains("\"pw\""),
+            "{text}"
+        );
         assert!(text.contains("@a:hs"));
     }
 }

@@ -25,7 +25,12 @@ pub enum SyncFailure {
 }
 
 /// Polls `/sync` as the actor with `token` until the response satisfies `sync`, returning that response.
-pub async fn sync_until(hs: &Homeserver, token: &str, sync: &SyncUntil, vars: &Vars) -> Result<Response, SyncFailure> {
+pub async fn sync_until(
+    hs: &Homeserver,
+    token: &str,
+    sync: &SyncUntil,
+    vars: &Vars,
+) -> Result<Response, SyncFailure> {
     let deadline = Instant::now() + sync.within;
     let pointer = vars.pointer(&sync.at);
     let wanted = sync.contains.as_ref().map(|c| vars.value(c));
@@ -38,22 +43,35 @@ pub async fn sync_until(hs: &Homeserver, token: &str, sync: &SyncUntil, vars: &V
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
-            return Err(SyncFailure::Deadline(describe_wait(sync, &pointer, wanted.as_ref(), &last_seen)));
+            return Err(SyncFailure::Deadline(describe_wait(
+                sync,
+                &pointer,
+                wanted.as_ref(),
+                &last_seen,
+            )));
         }
-        let mut path = format!("/_matrix/client/v3/sync?timeout={}", remaining.min(LONGEST_POLL).as_millis());
+        let mut path = format!(
+            "/_matrix/client/v3/sync?timeout={}",
+            remaining.min(LONGEST_POLL).as_millis()
+        );
         if let Some(since) = &since {
             path.push_str(&format!("&since={}", query_value(since)));
         }
         if let Some(filter) = &filter {
             path.push_str(&format!("&filter={}", query_value(filter)));
         }
-        let response = hs.request("GET", &path, Some(token), None).await.map_err(SyncFailure::Target)?;
+        let response = hs
+            .request("GET", &path, Some(token), None)
+            .await
+            .map_err(SyncFailure::Target)?;
         if response.status != 200 {
             return Err(SyncFailure::Status(response));
         }
         match response.body.pointer(&pointer) {
             Some(found) => {
-                let holds = wanted.as_ref().is_none_or(|w| contains(found, &singleton(found, w), ArrayMatch::Contains).is_ok());
+                let holds = wanted.as_ref().is_none_or(|w| {
+                    contains(found, &singleton(found, w), ArrayMatch::Contains).is_ok()
+                });
                 if holds {
                     return Ok(response);
                 }
@@ -61,7 +79,12 @@ pub async fn sync_until(hs: &Homeserver, token: &str, sync: &SyncUntil, vars: &V
             }
             None => last_seen = format!("nothing at {pointer}"),
         }
-        since = response.body.get("next_batch").and_then(Value::as_str).map(str::to_string).or(since);
+        since = response
+            .body
+            .get("next_batch")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or(since);
     }
 }
 
@@ -74,7 +97,12 @@ fn singleton(found: &Value, wanted: &Value) -> Value {
     }
 }
 
-fn describe_wait(sync: &SyncUntil, pointer: &str, wanted: Option<&Value>, last_seen: &str) -> String {
+fn describe_wait(
+    sync: &SyncUntil,
+    pointer: &str,
+    wanted: Option<&Value>,
+    last_seen: &str,
+) -> String {
     let what = match wanted {
         Some(w) => format!("{pointer} to contain {}", short(w)),
         None => format!("something at {pointer}"),

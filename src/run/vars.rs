@@ -47,12 +47,18 @@ impl Vars {
 
     /// A URL path template, with each value percent-encoded as a path segment.
     pub fn path(&self, template: &str) -> String {
-        render_str(template, &|name| self.get(name).map(|v| utf8_percent_encode(&text_of(v), PATH_SEGMENT).to_string()))
+        render_str(template, &|name| {
+            self.get(name)
+                .map(|v| utf8_percent_encode(&text_of(v), PATH_SEGMENT).to_string())
+        })
     }
 
     /// A JSON pointer template, with each value escaped as a reference token.
     pub fn pointer(&self, template: &str) -> String {
-        render_str(template, &|name| self.get(name).map(|v| text_of(v).replace('~', "~0").replace('/', "~1")))
+        render_str(template, &|name| {
+            self.get(name)
+                .map(|v| text_of(v).replace('~', "~0").replace('/', "~1"))
+        })
     }
 }
 
@@ -71,7 +77,10 @@ mod tests {
         let mut vars = Vars::default();
         vars.set("bob", json!("@bob:hs"));
         vars.set("odd", json!("a/b c"));
-        assert_eq!(vars.path("/user/${bob}/x/${odd}"), "/user/@bob:hs/x/a%2Fb%20c");
+        assert_eq!(
+            vars.path("/user/${bob}/x/${odd}"),
+            "/user/@bob:hs/x/a%2Fb%20c"
+        );
         assert_eq!(vars.pointer("/rooms/${odd}"), "/rooms/a~1b c");
         assert_eq!(vars.text("${odd}"), "a/b c");
     }

@@ -21,7 +21,8 @@ pub struct SnapshotContext {
 impl SnapshotContext {
     /// The file a named snapshot of this case is stored in.
     pub fn file(&self, name: &str) -> PathBuf {
-        self.dir.join(format!("{}.snap", snapshot_name(&self.case_id, name)))
+        self.dir
+            .join(format!("{}.snap", snapshot_name(&self.case_id, name)))
     }
 }
 
@@ -41,7 +42,11 @@ pub fn check(context: &SnapshotContext, name: &str, value: &Value) -> Result<(),
     settings.set_input_file(&context.case_file);
     settings.set_description(context.description.clone());
     settings.set_omit_expression(true);
-    let asserted = settings.bind(|| catch_unwind(AssertUnwindSafe(|| insta::assert_json_snapshot!(full_name.as_str(), value))));
+    let asserted = settings.bind(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            insta::assert_json_snapshot!(full_name.as_str(), value)
+        }))
+    });
     match asserted {
         Ok(()) => Ok(()),
         Err(_) => Err(mismatch_message(&context.file(name), value)),
@@ -54,14 +59,24 @@ fn mismatch_message(file: &Path, value: &Value) -> String {
     match std::fs::read_to_string(file) {
         Ok(stored) => {
             let old = stored_body(&stored);
-            let diff = similar::TextDiff::from_lines(old.trim_end(), new.trim_end())
+            let (old, new) = (
+                format!("{}\n", old.trim_end()),
+                format!("{}\n", new.trim_end()),
+            );
+            let diff = similar::TextDiff::from_lines(&old, &new)
                 .unified_diff()
                 .context_radius(3)
                 .header("stored snapshot", "this run")
                 .to_string();
-            format!("snapshot {} does not match\n{diff}{how_to_update}", file.display())
+            format!(
+                "snapshot {} does not match\n{diff}{how_to_update}",
+                file.display()
+            )
         }
-        Err(_) => format!("no stored snapshot {}; this run produced:\n{new}\n{how_to_update}", file.display()),
+        Err(_) => format!(
+            "no stored snapshot {}; this run produced:\n{new}\n{how_to_update}",
+            file.display()
+        ),
     }
 }
 
@@ -79,6 +94,9 @@ mod tests {
 
     #[test]
     fn stored_body_skips_the_header() {
-        assert_eq!(stored_body("---\nsource: x\n---\n{\n  \"a\": 1\n}\n"), "{\n  \"a\": 1\n}\n");
+        assert_eq!(
+            stored_body("---\nsource: x\n---\n{\n  \"a\": 1\n}\n"),
+            "{\n  \"a\": 1\n}\n"
+        );
     }
 }

@@ -5,7 +5,15 @@ use serde_json::{Map, Value};
 /// Keys whose values are volatile and dropped: timestamps and ages.
 const DROPPED_KEYS: &[&str] = &["origin_server_ts", "age", "ts"];
 /// Keys whose values are masked: tokens and device ids.
-const MASKED_KEYS: &[&str] = &["next_batch", "prev_batch", "since", "access_token", "refresh_token", "device_id", "transaction_id"];
+const MASKED_KEYS: &[&str] = &[
+    "next_batch",
+    "prev_batch",
+    "since",
+    "access_token",
+    "refresh_token",
+    "device_id",
+    "transaction_id",
+];
 
 /// Replaces ids with placeholders, consistently within one case.
 ///
@@ -28,7 +36,9 @@ impl Normaliser {
     /// Records that `user_id` belongs to actor `name`; the first one also fixes the server name.
     pub fn actor(&mut self, name: &str, user_id: &str) {
         if self.server.is_none() {
-            self.server = user_id.split_once(':').map(|(_, server)| server.to_string());
+            self.server = user_id
+                .split_once(':')
+                .map(|(_, server)| server.to_string());
         }
         self.actors.push((user_id.to_string(), name.to_string()));
     }
@@ -92,8 +102,9 @@ fn number(seen: &mut Vec<String>, id: &str) -> usize {
 
 /// True for a Matrix identifier with the given sigil: no white space, at least one character after it.
 fn is_sigilled_id(s: &str, sigil: char) -> bool {
-    s.strip_prefix(sigil)
-        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('{') && !rest.contains(char::is_whitespace))
+    s.strip_prefix(sigil).is_some_and(|rest| {
+        !rest.is_empty() && !rest.starts_with('{') && !rest.contains(char::is_whitespace)
+    })
 }
 
 /// A sort key for a value that ignores which room, event or user it names.
@@ -103,7 +114,9 @@ pub fn identity_free_key(value: &Value) -> String {
             Value::String(s) if is_sigilled_id(s, '!') => Value::String("[room]".into()),
             Value::String(s) if is_sigilled_id(s, '$') => Value::String("[event]".into()),
             Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
-            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), strip(v))).collect()),
+            Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), strip(v))).collect())
+            }
             other => other.clone(),
         }
     }
@@ -121,10 +134,14 @@ mod tests {
         n.actor("alice", "@mxc-1-alice:hs.example");
         n.actor("bob", "@mxc-1-bob:hs.example");
         n.observe(&json!({"room_id": "!abc:hs.example"}));
-        let direct = n.normalise(&json!({"@mxc-1-bob:hs.example": ["!abc:hs.example", "!other:hs.example"]}));
+        let direct = n
+            .normalise(&json!({"@mxc-1-bob:hs.example": ["!abc:hs.example", "!other:hs.example"]}));
         assert_eq!(direct, json!({"@bob:[server]": ["[room:1]", "[room:2]"]}));
         let event = n.normalise(&json!({"event_id": "$e1", "sender": "@mxc-1-alice:hs.example", "origin_server_ts": 5, "unsigned": {"age": 3}}));
-        assert_eq!(event, json!({"event_id": "[event:1]", "sender": "@alice:[server]", "unsigned": {}}));
+        assert_eq!(
+            event,
+            json!({"event_id": "[event:1]", "sender": "@alice:[server]", "unsigned": {}})
+        );
     }
 
     #[test]
@@ -132,11 +149,17 @@ mod tests {
         let mut n = Normaliser::new();
         n.actor("alice", "@a:hs");
         let v = n.normalise(&json!({"next_batch": "s72_1", "user": "@stranger:hs"}));
-        assert_eq!(v, json!({"next_batch": "[next_batch]", "user": "@stranger:[server]"}));
+        assert_eq!(
+            v,
+            json!({"next_batch": "[next_batch]", "user": "@stranger:[server]"})
+        );
     }
 
     #[test]
     fn sort_key_ignores_ids() {
-        assert_eq!(identity_free_key(&json!({"r": "!a:x"})), identity_free_key(&json!({"r": "!b:y"})));
+        assert_eq!(
+            identity_free_key(&json!({"r": "!a:x"})),
+            identity_free_key(&json!({"r": "!b:y"}))
+        );
     }
 }

@@ -8,9 +8,16 @@ use crate::matcher::{ArrayMatch, is_contained};
 /// Projects `body`: the value at `select` (a rendered JSON pointer), the array elements containing
 /// `filter`, and from each object only `fields` (dotted paths). Arrays come out in a server-independent
 /// order, since servers may order events differently.
-pub fn project(body: &Value, select: Option<&str>, filter: Option<&Value>, fields: &[String]) -> Result<Value, String> {
+pub fn project(
+    body: &Value,
+    select: Option<&str>,
+    filter: Option<&Value>,
+    fields: &[String],
+) -> Result<Value, String> {
     let selected = match select {
-        Some(pointer) => body.pointer(pointer).ok_or_else(|| format!("the response has nothing at {pointer}"))?,
+        Some(pointer) => body
+            .pointer(pointer)
+            .ok_or_else(|| format!("the response has nothing at {pointer}"))?,
         None => body,
     };
     Ok(match selected {
@@ -50,7 +57,9 @@ fn insert(target: &mut Value, path: &[&str], value: Value) {
             map.insert(last.to_string(), value);
         }
         [first, rest @ ..] => {
-            let child = map.entry(first.to_string()).or_insert_with(|| Value::Object(Map::new()));
+            let child = map
+                .entry(first.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
             insert(child, rest, value);
         }
     }
@@ -71,10 +80,18 @@ mod tests {
             &body,
             Some("/rooms/events"),
             Some(&json!({"type": "m.room.member"})),
-            &["type".into(), "content.membership".into(), "content.is_direct".into(), "content.absent".into()],
+            &[
+                "type".into(),
+                "content.membership".into(),
+                "content.is_direct".into(),
+                "content.absent".into(),
+            ],
         )
         .unwrap();
-        assert_eq!(projected, json!([{"type": "m.room.member", "content": {"membership": "invite", "is_direct": true}}]));
+        assert_eq!(
+            projected,
+            json!([{"type": "m.room.member", "content": {"membership": "invite", "is_direct": true}}])
+        );
     }
 
     #[test]

@@ -22,7 +22,11 @@ pub enum TargetError {
     Provisioning { user: String, reason: String },
     /// A request failed in transport (connection reset, timeout, unreadable body).
     #[error("{method} {path} failed: {reason}")]
-    Transport { method: String, path: String, reason: String },
+    Transport {
+        method: String,
+        path: String,
+        reason: String,
+    },
 }
 
 /// A request body.
@@ -63,7 +67,10 @@ pub fn client() -> reqwest::Client {
 impl Homeserver {
     /// A homeserver at `base` (e.g. `http://127.0.0.1:8008`).
     pub fn new(base: &str, client: reqwest::Client) -> Self {
-        Homeserver { base: base.trim_end_matches('/').to_string(), client }
+        Homeserver {
+            base: base.trim_end_matches('/').to_string(),
+            client,
+        }
     }
 
     /// The base URL.
@@ -73,14 +80,19 @@ impl Homeserver {
 
     /// Checks that a homeserver answers `GET /_matrix/client/versions`, returning its body.
     pub async fn versions(&self) -> Result<Value, TargetError> {
-        let unreachable = |reason: String| TargetError::Unreachable { url: self.base.clone(), reason };
+        let unreachable = |reason: String| TargetError::Unreachable {
+            url: self.base.clone(),
+            reason,
+        };
         let response = self
             .request("GET", "/_matrix/client/versions", None, None)
             .await
             .map_err(|e| unreachable(e.to_string()))?;
         match (response.status, response.body.get("versions")) {
             (200, Some(Value::Array(_))) => Ok(response.body),
-            (status, _) => Err(unreachable(format!("GET /_matrix/client/versions answered {status} without a `versions` list"))),
+            (status, _) => Err(unreachable(format!(
+                "GET /_matrix/client/versions answered {status} without a `versions` list"
+            ))),
         }
     }
 
@@ -115,14 +127,19 @@ impl Homeserver {
             path: path.to_string(),
             reason,
         };
-        let method_value = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| transport(e.to_string()))?;
-        let mut request = self.client.request(method_value, format!("{}{}", self.base, path));
+        let method_value =
+            reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| transport(e.to_string()))?;
+        let mut request = self
+            .client
+            .request(method_value, format!("{}{}", self.base, path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
         request = match payload {
             Some(Payload::Json(value)) => request.json(value),
-            Some(Payload::Text(text)) => request.header("content-type", "application/json").body(text.clone()),
+            Some(Payload::Text(text)) => request
+                .header("content-type", "application/json")
+                .body(text.clone()),
             None if method == "POST" || method == "PUT" => request.json(&serde_json::json!({})),
             None => request,
         };
@@ -142,7 +159,8 @@ impl Homeserver {
         if status == 429
             && let (Some(seconds), Value::Object(map)) = (retry_after, &mut body)
         {
-            map.entry("retry_after_ms").or_insert(Value::from(seconds * 1000));
+            map.entry("retry_after_ms")
+                .or_insert(Value::from(seconds * 1000));
         }
         Ok(Response { status, body })
     }
@@ -150,8 +168,14 @@ impl Homeserver {
 
 /// The wait before retry number `attempt`: the server's `retry_after_ms`, else a growing default.
 fn retry_wait(response: &Response, attempt: u32) -> Duration {
-    let asked = response.body.get("retry_after_ms").and_then(Value::as_u64).map(Duration::from_millis);
-    asked.unwrap_or(Duration::from_millis(200 * u64::from(attempt))).min(LONGEST_RETRY_WAIT)
+    let asked = response
+        .body
+        .get("retry_after_ms")
+        .and_then(Value::as_u64)
+        .map(Duration::from_millis);
+    asked
+        .unwrap_or(Duration::from_millis(200 * u64::from(attempt)))
+        .min(LONGEST_RETRY_WAIT)
 }
 
 /// A transport error with its causes, without the URL (tokens never travel in URLs here, but stay safe).

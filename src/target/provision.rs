@@ -48,16 +48,26 @@ pub struct Account {
 
 impl fmt::Debug for Account {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Account").field("user_id", &self.user_id).field("access_token", &"[redacted]").finish()
+        f.debug_struct("Account")
+            .field("user_id", &self.user_id)
+            .field("access_token", &"[redacted]")
+            .finish()
     }
 }
 
 impl Registration {
     /// Registers `localpart` with `password` and returns the new account.
-    pub async fn register(&self, hs: &Homeserver, localpart: &str, password: &str) -> Result<Account, TargetError> {
+    pub async fn register(
+        &self,
+        hs: &Homeserver,
+        localpart: &str,
+        password: &str,
+    ) -> Result<Account, TargetError> {
         match self {
             Registration::Open => register_open(hs, localpart, password).await,
-            Registration::SharedSecret(secret) => register_shared_secret(hs, secret, localpart, password).await,
+            Registration::SharedSecret(secret) => {
+                register_shared_secret(hs, secret, localpart, password).await
+            }
         }
     }
 }
@@ -65,20 +75,31 @@ impl Registration {
 fn refused(user: &str, what: &str, response: &Response) -> TargetError {
     TargetError::Provisioning {
         user: user.to_string(),
-        reason: format!("{what} answered {} {}", response.status, error_summary(&response.body)),
+        reason: format!(
+            "{what} answered {} {}",
+            response.status,
+            error_summary(&response.body)
+        ),
     }
 }
 
 /// `errcode: error` of a Matrix error body, or a short form of the body.
 fn error_summary(body: &Value) -> String {
-    match (body.get("errcode").and_then(Value::as_str), body.get("error").and_then(Value::as_str)) {
+    match (
+        body.get("errcode").and_then(Value::as_str),
+        body.get("error").and_then(Value::as_str),
+    ) {
         (Some(code), Some(text)) => format!("{code}: {text}"),
         (Some(code), None) => code.to_string(),
         _ => body.to_string().chars().take(200).collect(),
     }
 }
 
-async fn register_open(hs: &Homeserver, localpart: &str, password: &str) -> Result<Account, TargetError> {
+async fn register_open(
+    hs: &Homeserver,
+    localpart: &str,
+    password: &str,
+) -> Result<Account, TargetError> {
     const PATH: &str = "/_matrix/client/v3/register";
     let mut body = json!({
         "username": localpart,
@@ -86,22 +107,31 @@ async fn register_open(hs: &Homeserver, localpart: &str, password: &str) -> Resu
         "initial_device_display_name": "mxconform",
         "inhibit_login": false,
     });
-    let first = hs.request("POST", PATH, None, Some(&Payload::Json(body.clone()))).await?;
+    let first = hs
+        .request("POST", PATH, None, Some(&Payload::Json(body.clone())))
+        .await?;
     let response = match first.status {
         200 => first,
         401 => {
-            let dummy_offered = first.body["flows"]
-                .as_array()
-                .is_some_and(|flows| flows.iter().any(|f| f["stages"] == json!(["m.login.dummy"])));
+            let dummy_offered = first.body["flows"].as_array().is_some_and(|flows| {
+                flows
+                    .iter()
+                    .any(|f| f["stages"] == json!(["m.login.dummy"]))
+            });
             if !dummy_offered {
-                return Err(refused(localpart, "POST /register (no m.login.dummy flow offered)", &first));
+                return Err(refused(
+                    localpart,
+                    "POST /register (no m.login.dummy flow offered)",
+                    &first,
+                ));
             }
             let mut auth = json!({"type": "m.login.dummy"});
             if let Some(session) = first.body.get("session") {
                 auth["session"] = session.clone();
             }
             body["auth"] = auth;
-            hs.request("POST", PATH, None, Some(&Payload::Json(body))).await?
+            hs.request("POST", PATH, None, Some(&Payload::Json(body)))
+                .await?
         }
         _ => return Err(refused(localpart, "POST /register", &first)),
     };
@@ -117,7 +147,11 @@ async fn register_shared_secret(
     const PATH: &str = "/_synapse/admin/v1/register";
     let nonce_response = hs.request("GET", PATH, None, None).await?;
     let Some(nonce) = nonce_response.body.get("nonce").and_then(Value::as_str) else {
-        return Err(refused(localpart, "GET /_synapse/admin/v1/register", &nonce_response));
+        return Err(refused(
+            localpart,
+            "GET /_synapse/admin/v1/register",
+            &nonce_response,
+        ));
     };
     let body = json!({
         "nonce": nonce,
@@ -126,22 +160,48 @@ async fn register_shared_secret(
         "admin": false,
         "mac": registration_mac(secret, nonce, localpart, password, false),
     });
-    let response = hs.request("POST", PATH, None, Some(&Payload::Json(body))).await?;
+    let response = hs
+        .request("POST", PATH, None, Some(&Payload::Json(body)))
+        .await?;
     account_from(localpart, "POST /_synapse/admin/v1/register", &response)
 }
 
 fn account_from(localpart: &str, what: &str, response: &Response) -> Result<Account, TargetError> {
-    let field = |name: &str| response.body.get(name).and_then(Value::as_str).map(str::to_string);
+    let field = |name: &str| {
+        response
+            .body
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     match (response.status, field("user_id"), field("access_token")) {
-        (200, Some(user_id), Some(access_token)) => Ok(Account { user_id, access_token }),
+        (200, Some(user_id), Some(access_token)) => Ok(Account {
+            user_id,
+            access_token,
+        }),
         _ => Err(refused(localpart, what, response)),
     }
 }
 
 /// Synapse's registration MAC: hex HMAC-SHA1 of `nonce\0user\0password\0admin|notadmin`.
-pub fn registration_mac(secret: &SharedSecret, nonce: &str, user: &str, password: &str, admin: bool) -> String {
-    let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(secret.0.as_bytes()).expect("HMAC accepts keys of any length");
-    for (i, part) in [nonce, user, password, if admin { "admin" } else { "notadmin" }].iter().enumerate() {
+pub fn registration_mac(
+    secret: &SharedSecret,
+    nonce: &str,
+    user: &str,
+    password: &str,
+    admin: bool,
+) -> String {
+    let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(secret.0.as_bytes())
+        .expect("HMAC accepts keys of any length");
+    for (i, part) in [
+        nonce,
+        user,
+        password,
+        if admin { "admin" } else { "notadmin" },
+    ]
+    .iter()
+    .enumerate()
+    {
         if i > 0 {
             mac.update(b"\0");
         }
@@ -163,7 +223,10 @@ mod tests {
 
     #[test]
     fn secrets_and_tokens_stay_out_of_debug_output() {
-        let account = Account { user_id: "@a:hs".into(), access_token: "syt_secret".into() };
+        let account = Account {
+            user_id: "@a:hs".into(),
+            access_token: "syt_secret".into(),
+        };
         assert!(!format!("{account:?}").contains("syt_secret"));
         assert!(!format!("{:?}", SharedSecret::new("hunter2")).contains("hunter2"));
     }

@@ -21,8 +21,12 @@ impl FromStr for TargetSpec {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "fake" => Ok(TargetSpec::Fake),
-            url if url.starts_with("http://") || url.starts_with("https://") => Ok(TargetSpec::Url(url.trim_end_matches('/').to_string())),
-            other => Err(format!("expected `fake` or a homeserver URL such as http://127.0.0.1:8008, found `{other}`")),
+            url if url.starts_with("http://") || url.starts_with("https://") => {
+                Ok(TargetSpec::Url(url.trim_end_matches('/').to_string()))
+            }
+            other => Err(format!(
+                "expected `fake` or a homeserver URL such as http://127.0.0.1:8008, found `{other}`"
+            )),
         }
     }
 }
@@ -58,6 +62,10 @@ impl TargetSpec {
         };
         let homeserver = Homeserver::new(&url, client());
         let versions = homeserver.versions().await?;
-        Ok(Connected { homeserver, versions, _fake: fake })
+        Ok(Connected {
+            homeserver,
+            versions,
+            _fake: fake,
+        })
     }
 }

@@ -11,7 +11,9 @@ fn parse(steps: &str) -> Result<Case, LoadError> {
 }
 
 fn message(steps: &str) -> String {
-    parse(steps).expect_err("the case must not load").to_string()
+    parse(steps)
+        .expect_err("the case must not load")
+        .to_string()
 }
 
 #[test]
@@ -22,55 +24,102 @@ fn a_good_case_loads_into_the_typed_model() {
     .unwrap();
     assert_eq!(case.steps.len(), 2);
     assert_eq!(case.steps[0].line, 6);
-    let Action::Call(call) = &case.steps[0].action else { panic!("first step is a call") };
+    let Action::Call(call) = &case.steps[0].action else {
+        panic!("first step is a call")
+    };
     assert_eq!(call.method, "POST");
-    let Some(Body::Json(body)) = &call.body else { panic!("JSON body") };
-    assert_eq!(body["flag"], serde_json::json!("yes"), "YAML 1.1 booleans stay strings");
-    let Action::SyncUntil(sync) = &case.steps[1].action else { panic!("second step syncs") };
+    let Some(Body::Json(body)) = &call.body else {
+        panic!("JSON body")
+    };
+    assert_eq!(
+        body["flag"],
+        serde_json::json!("yes"),
+        "YAML 1.1 booleans stay strings"
+    );
+    let Action::SyncUntil(sync) = &case.steps[1].action else {
+        panic!("second step syncs")
+    };
     assert_eq!(sync.within, Duration::from_secs(2));
 }
 
 #[test]
 fn a_variable_is_defined_only_after_the_step_that_saves_it() {
     let text = message("  - as: alice\n    call: GET /rooms/${room}\n    save: {room: /room_id}\n");
-    assert_eq!(text, "t.yaml:7:22: undefined variable `${room}`, expected one of ${alice}, ${bob}, ${server}");
+    assert_eq!(
+        text,
+        "t.yaml:7:22: undefined variable `${room}`, expected one of ${alice}, ${bob}, ${server}"
+    );
 }
 
 #[test]
 fn undefined_variables_in_bodies_point_at_the_reference() {
-    let text = message("  - as: alice\n    call: POST /x\n    body:\n      invite: [\"${bobb}\"]\n");
-    assert!(text.starts_with("t.yaml:9:17: undefined variable `${bobb}`"), "{text}");
+    let text =
+        message("  - as: alice\n    call: POST /x\n    body:\n      invite: [\"${bobb}\"]\n");
+    assert!(
+        text.starts_with("t.yaml:9:17: undefined variable `${bobb}`"),
+        "{text}"
+    );
     assert!(text.ends_with("(did you mean `bob`?)"), "{text}");
 }
 
 #[test]
 fn steps_need_exactly_one_action() {
-    assert!(message("  - as: alice\n").contains("a step needs `call: METHOD /path` or `sync_until`"));
-    assert!(message("  - as: alice\n    call: GET /x\n    sync_until: {at: /x}\n").contains("either `call` or `sync_until`"));
-    assert!(message("  - call: GET /x\n  - sync_until: {at: /x}\n").contains("needs `as: <actor>`"));
+    assert!(
+        message("  - as: alice\n").contains("a step needs `call: METHOD /path` or `sync_until`")
+    );
+    assert!(
+        message("  - as: alice\n    call: GET /x\n    sync_until: {at: /x}\n")
+            .contains("either `call` or `sync_until`")
+    );
+    assert!(
+        message("  - call: GET /x\n  - sync_until: {at: /x}\n").contains("needs `as: <actor>`")
+    );
 }
 
 #[test]
 fn bad_values_say_what_was_expected() {
-    assert!(message("  - as: alice\n    call: FETCH /x\n").contains("METHOD one of GET, PUT, POST, DELETE"));
+    assert!(
+        message("  - as: alice\n    call: FETCH /x\n")
+            .contains("METHOD one of GET, PUT, POST, DELETE")
+    );
     assert!(message("  - as: alice\n    call: get /x\n").contains("(did you mean `GET`?)"));
     assert!(message("  - as: alice\n    call: GET x\n").contains("must start with `/`"));
-    assert!(message("  - as: bob\n    sync_until: {at: /x, within: soon}\n").contains("`within` must be a duration"));
-    assert!(message("  - as: alice\n    call: GET /x\n    expect: {status: 999}\n").contains("between 100 and 599"));
-    assert!(message("  - as: alice\n    call: GET /x\n    save: {room: room_id}\n").contains("JSON pointer"));
+    assert!(
+        message("  - as: bob\n    sync_until: {at: /x, within: soon}\n")
+            .contains("`within` must be a duration")
+    );
+    assert!(
+        message("  - as: alice\n    call: GET /x\n    expect: {status: 999}\n")
+            .contains("between 100 and 599")
+    );
+    assert!(
+        message("  - as: alice\n    call: GET /x\n    save: {room: room_id}\n")
+            .contains("JSON pointer")
+    );
 }
 
 #[test]
 fn snapshot_names_are_unique_within_a_case() {
-    let text = message("  - as: alice\n    call: GET /x\n    snapshot: {name: a}\n  - as: alice\n    call: GET /y\n    snapshot: {name: a}\n");
+    let text = message(
+        "  - as: alice\n    call: GET /x\n    snapshot: {name: a}\n  - as: alice\n    call: GET /y\n    snapshot: {name: a}\n",
+    );
     assert!(text.contains("snapshot name `a` is used twice"), "{text}");
 }
 
 #[test]
 fn one_bad_file_does_not_hide_the_others() {
-    let good = Source { path: "good.yaml".into(), text: format!("{HEAD}  - as: alice\n    call: GET /x\n") };
-    let bad = Source { path: "bad.yaml".into(), text: "id: [".into() };
-    let duplicate = Source { path: "dup.yaml".into(), text: good.text.clone() };
+    let good = Source {
+        path: "good.yaml".into(),
+        text: format!("{HEAD}  - as: alice\n    call: GET /x\n"),
+    };
+    let bad = Source {
+        path: "bad.yaml".into(),
+        text: "id: [".into(),
+    };
+    let duplicate = Source {
+        path: "dup.yaml".into(),
+        text: good.text.clone(),
+    };
     let catalogue = load(&[good, bad, duplicate]);
     assert_eq!(catalogue.cases.len(), 1);
     assert_eq!(catalogue.errors.len(), 2);

@@ -1,0 +1,214 @@
+//! PUT /_matrix/client/v3/user/{userId}/account_data/{type}
+//! GET /_matrix/client/v3/user/{userId}/account_data/{type}
+//! PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}
+//! GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}
+//!
+//! Errors come in this order: another user's data (403 `M_FORBIDDEN`), a malformed room
+//! id (400 `M_INVALID_PARAM`), a server-managed type on PUT (405 `M_BAD_JSON`), a body
+//! that is not a JSON object (400 `M_NOT_JSON` / `M_BAD_JSON`), nothing stored on GET
+//! (404 `M_NOT_FOUND`). Global and room account data are separate stores.
+
+use serde_json::{Value, json};
+
+use super::auth;
+use super::call::Call;
+use super::error::{ApiError, Outcome, Reply};
+use super::ids;
+use super::push_rules::default_push_rules;
+use super::state::{Session, State};
+
+/// Types the server manages; clients may read but not set them.
+const SERVER_MANAGED_TYPES: [&str; 2] = ["m.fully_read", "m.push_rules"];
+
+/// The requester, who must own the account data at `userId`.
+fn owner(state: &State, call: &Call, verb: &str) -> Result<Session, ApiError> {
+    let session = auth::authenticate(state, call)?;
+    if call.param(0) == session.user_id {
+        Ok(session)
+    } else {
+        Err(ApiError::forbidden(format!(
+            "Cannot {verb} account data for other users."
+        )))
+    }
+}
+
+fn check_room_id(room_id: &str) -> Result<(), ApiError> {
+    if ids::is_valid_room_id(room_id) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_param(format!(
+            "{room_id} is not a valid room ID"
+        )))
+    }
+}
+
+/// Stores the body as the content of `kind` (in `room_id`, or globally).
+fn put(
+    state: &mut State,
+    call: &Call,
+    user_id: &str,
+    room_id: Option<&str>,
+    kind: &str,
+) -> Outcome {
+    if SERVER_MANAGED_TYPES.contains(&kind) {
+        return Err(ApiError::new(
+            405,
+            "M_BAD_JSON",
+            format!("Cannot set {kind} through this API."),
+        ));
+    }
+    let content = call.json_object()?;
+    state.put_account_data(user_id, room_id, kind, Value::Object(content));
+    Ok(Reply::empty())
+}
+
+/// The stored content of `kind` (in `room_id`, or globally).
+fn get(state: &State, user_id: &str, room_id: Option<&str>, kind: &str) -> Outcome {
+    state
+        .account_data_entries(user_id, room_id)
+        .and_then(|entries| entries.get(kind))
+        .map(|entry| Reply::ok(entry.content.clone()))
+        .ok_or_else(|| match room_id {
+            Some(_) => ApiError::not_found("Room account data not found"),
+            None => ApiError::not_found("Account data not found"),
+        })
+}
+
+/// `PUT /user/{userId}/account_data/{type}`.
+pub fn put_global(state: &mut State, call: &Call) -> Outcome {
+    let session = owner(state, call, "add")?;
+    put(state, call, &session.user_id, None, call.param(1))
+}
+
+/// `GET /user/{userId}/account_data/{type}`; `m.push_rules` is the user's push rules.
+pub fn get_global(state: &mut State, call: &Call) -> Outcome {
+    let session = owner(state, call, "get")?;
+    let kind = call.param(1);
+    if kind == "m.push_rules" {
+        return Ok(Reply::ok(push_rules_content(&session.user_id)));
+    }
+    get(state, &session.user_id, None, kind)
+}
+
+/// `PUT /user/{userId}/rooms/{roomId}/account_data/{type}`.
+pub fn put_room(state: &mut State, call: &Call) -> Outcome {
+    let session = owner(state, call, "add")?;
+    let room_id = call.param(1);
+    check_room_id(room_id)?;
+    put(state, call, &session.user_id, Some(room_id), call.param(2))
+}
+
+/// `GET /user/{userId}/rooms/{roomId}/account_data/{type}`; room push rules are `{}`.
+pub fn get_room(state: &mut State, call: &Call) -> Outcome {
+    let session = owner(state, call, "get")?;
+    let room_id = call.param(1);
+    check_room_id(room_id)?;
+    let kind = call.param(2);
+    if kind == "m.push_rules" {
+        return Ok(Reply::ok(json!({})));
+    }
+    get(state, &session.user_id, Some(room_id), kind)
+}
+
+/// The `m.push_rules` content for `user_id`.
+pub fn push_rules_content(user_id: &str) -> Value {
+    let localpart = ids::parse_user_id(user_id).map_or("", |(localpart, _)| localpart);
+    default_push_rules(user_id, localpart)
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::Method;
+    use serde_json::json;
+
+    use super::super::testing::{Client, assert_error, encode};
+
+    #[tokio::test]
+    async fn global_account_data_round_trips_and_is_replaced_whole() {
+        let client = Client::start().await;
+        let alice = client.register("alice").await;
+        let path = format!("user/{}/account_data/m.direct", encode(&alice.user_id));
+
+        let (status, reply) = client.get(&path, &alice.token).await;
+        assert_error(status, &reply, 404, "M_NOT_FOUND");
+        let first = json!({ "@bob:example.org": ["!a:example.org"], "@carol:example.org": ["!b:example.org"] });
+        let (status, reply) = client.put(&path, &alice.token, first.clone()).await;
+        assert_eq!((status, reply), (200, json!({})));
+        assert_eq!(client.get(&path, &alice.token).await, (200, first));
+        let second = json!({ "@bob:example.org": ["!c:example.org"] });
+        client.put(&path, &alice.token, second.clone()).await;
+        assert_eq!(client.get(&path, &alice.token).await, (200, second));
+
+        let room_path = format!(
+            "user/{}/rooms/%21a%3Aexample.org/account_data/m.direct",
+            encode(&alice.user_id)
+        );
+        let (status, _) = client.get(&room_path, &alice.token).await;
+        assert_eq!(status, 404);
+    }
+
+    #[tokio::test]
+    async fn room_account_data_is_separate_from_global() {
+        let client = Client::start().await;
+        let alice = client.register("alice").await;
+        let user = encode(&alice.user_id);
+        let room_path =
+            format!("user/{user}/rooms/%21r%3Aexample.org/account_data/org.example.tag");
+        let (status, _) = client
+            .put(&room_path, &alice.token, json!({ "colour": "red" }))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            client.get(&room_path, &alice.token).await,
+            (200, json!({ "colour": "red" }))
+        );
+        let global_path = format!("user/{user}/account_data/org.example.tag");
+        assert_eq!(client.get(&global_path, &alice.token).await.0, 404);
+    }
+
+    #[tokio::test]
+    async fn errors_follow_the_documented_precedence() {
+        let (client, alice, bob) = Client::start_with_pair().await;
+        let user = encode(&alice.user_id);
+        let global = |kind: &str| format!("user/{user}/account_data/{kind}");
+        let room = |room: &str, kind: &str| format!("user/{user}/rooms/{room}/account_data/{kind}");
+
+        let (status, reply) = client.put(&global("m.direct"), &bob.token, json!({})).await;
+        assert_error(status, &reply, 403, "M_FORBIDDEN");
+        let (status, _) = client.get(&global("m.direct"), &bob.token).await;
+        assert_eq!(status, 403);
+        let (status, reply) = client
+            .put(&room("%40notaroom%3Ax", "m.tag"), &bob.token, json!({}))
+            .await;
+        assert_error(status, &reply, 403, "M_FORBIDDEN");
+        let (status, reply) = client
+            .put(&room("%40notaroom%3Ax", "m.tag"), &alice.token, json!({}))
+            .await;
+        assert_error(status, &reply, 400, "M_INVALID_PARAM");
+        let (status, reply) = client.get(&room("nonsense", "m.tag"), &alice.token).await;
+        assert_error(status, &reply, 400, "M_INVALID_PARAM");
+
+        for path in [
+            global("m.fully_read"),
+            global("m.push_rules"),
+            room("%21r%3Ax", "m.fully_read"),
+            room("%21r%3Ax", "m.push_rules"),
+        ] {
+            let (status, reply) = client.put(&path, &alice.token, json!({})).await;
+            assert_error(status, &reply, 405, "M_BAD_JSON");
+        }
+        for (body, errcode) in [(&b"{nope"[..], "M_NOT_JSON"), (&b"[1]"[..], "M_BAD_JSON")] {
+            let path = global("m.direct");
+            let (status, reply) = client
+                .raw(Method::PUT, &path, Some(&alice.token), body.to_vec())
+                .await;
+            assert_error(status, &reply, 400, errcode);
+        }
+
+        let (status, rules) = client.get(&global("m.push_rules"), &alice.token).await;
+        assert_eq!(status, 200);
+        for kind in ["override", "content", "room", "sender", "underride"] {
+            assert!(rules["global"][kind].is_array(), "{kind}");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Test helpers: an HTTP client bound to a running fake, with shortcuts for the
+//! common requests.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::FakeHomeserver;
+
+/// A registered user and their access token.
+pub struct Account {
+    /// The user id.
+    pub user_id: String,
+    /// The access token.
+    pub token: String,
+}
+
+/// A client talking to one fake homeserver.
+pub struct Client {
+    http: reqwest::Client,
+    /// The fake, kept running while the client lives.
+    pub server: FakeHomeserver,
+}
+
+/// Percent-encodes a path segment.
+pub fn encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Asserts that an answer is the error `errcode` with HTTP status `expected_status`.
+pub fn assert_error(status: u16, reply: &Value, expected_status: u16, errcode: &str) {
+    assert_eq!(
+        (status, reply["errcode"].as_str()),
+        (expected_status, Some(errcode)),
+        "{reply}"
+    );
+}
+
+impl Client {
+    /// Starts a fake, a client for it, and registers `alice` and `bob`.
+    pub async fn start_with_pair() -> (Client, Account, Account) {
+        let client = Client::start().await;
+        let alice = client.register("alice").await;
+        let bob = client.register("bob").await;
+        (client, alice, bob)
+    }
+
+    /// Starts a fake and a client for it.
+    pub async fn start() -> Client {
+        Client {
+            http: reqwest::Client::new(),
+            server: FakeHomeserver::start().await,
+        }
+    }
+
+    /// Sends a request to `/_matrix/client/v3/{path}` with a raw body; returns status
+    /// and JSON body.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> (u16, Value) {
+        let url = format!("{}/_matrix/client/v3/{path}", self.server.uri());
+        let mut request = self.http.request(method, url).body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request reaches the fake");
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("the fake answers JSON");
+        (status, body)
+    }
+
+    /// Sends a JSON request (no body when `body` is `None`).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        self.raw(method, path, token, bytes).await
+    }
+
+    /// `GET`.
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    /// `POST` with a JSON body.
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// `PUT` with a JSON body.
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    /// Registers `username` with password `secret` through the dummy auth flow.
+    pub async fn register(&self, username: &str) -> Account {
+        let body = json!({
+            "username": username,
+            "password": "secret",
+            "auth": { "type": "m.login.dummy" },
+        });
+        let (status, reply) = self.call(Method::POST, "register", None, Some(body)).await;
+        assert_eq!(status, 200, "{reply}");
+        Account {
+            user_id: reply["user_id"].as_str().expect("user_id").to_owned(),
+            token: reply["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+        }
+    }
+
+    /// Creates a room and returns its id.
+    pub async fn create_room(&self, account: &Account, body: Value) -> String {
+        let (status, reply) = self.post("createRoom", &account.token, body).await;
+        assert_eq!(status, 200, "{reply}");
+        reply["room_id"].as_str().expect("room_id").to_owned()
+    }
+
+    /// `GET /sync` with the given query string (without `?`).
+    pub async fn sync(&self, account: &Account, query: &str) -> Value {
+        let (status, reply) = self.get(&format!("sync?{query}"), &account.token).await;
+        assert_eq!(status, 200, "{reply}");
+        reply
+    }
+}
