@@ -10,6 +10,8 @@ const RATE_LIMIT_RETRIES: u32 = 5;
 const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(10);
 /// How long to wait for a TCP connection before calling the target unreachable.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long the first `/versions` probe may take before the target counts as unreachable.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a request could not be carried out (as opposed to a response the case did not expect).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -84,9 +86,14 @@ impl Homeserver {
             url: self.base.clone(),
             reason,
         };
-        let response = self
-            .request("GET", "/_matrix/client/versions", None, None)
+        let probe = self.request("GET", "/_matrix/client/versions", None, None);
+        let response = tokio::time::timeout(PROBE_TIMEOUT, probe)
             .await
+            .map_err(|_| {
+                unreachable(format!(
+                    "no answer to GET /_matrix/client/versions within {PROBE_TIMEOUT:?}"
+                ))
+            })?
             .map_err(|e| unreachable(e.to_string()))?;
         match (response.status, response.body.get("versions")) {
             (200, Some(Value::Array(_))) => Ok(response.body),
@@ -189,4 +196,65 @@ fn describe(err: reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    #[tokio::test]
+    async fn rate_limited_requests_are_retried_after_the_asked_wait() {
+        let server = MockServer::start().await;
+        let limited =
+            json!({"errcode": "M_LIMIT_EXCEEDED", "error": "slow down", "retry_after_ms": 20});
+        Mock::given(method("GET"))
+            .and(path("/x"))
+            .respond_with(ResponseTemplate::new(429).set_body_json(limited))
+            .up_to_n_times(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/x"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+            .mount(&server)
+            .await;
+        let hs = Homeserver::new(&server.uri(), client());
+        let response = hs.request("GET", "/x", None, None).await.unwrap();
+        assert_eq!((response.status, response.body), (200, json!({"ok": true})));
+        assert_eq!(server.received_requests().await.map(|r| r.len()), Some(3));
+    }
+
+    #[tokio::test]
+    async fn retries_are_bounded() {
+        let server = MockServer::start().await;
+        let limited = json!({"errcode": "M_LIMIT_EXCEEDED", "retry_after_ms": 1});
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).set_body_json(limited))
+            .mount(&server)
+            .await;
+        let hs = Homeserver::new(&server.uri(), client());
+        let response = hs.request("GET", "/x", None, None).await.unwrap();
+        assert_eq!(response.status, 429);
+        assert_eq!(
+            server.received_requests().await.map(|r| r.len()),
+            Some(1 + RATE_LIMIT_RETRIES as usize)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_that_is_not_a_homeserver_is_unreachable() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
+        let err = Homeserver::new(&server.uri(), client())
+            .versions()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TargetError::Unreachable { .. }), "{err}");
+    }
 }
