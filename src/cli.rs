@@ -69,7 +69,7 @@ pub enum RegisterMode {
 
 #[derive(Debug, Args)]
 struct RunArgs {
-    /// `fake` (the built-in homeserver) or the base URL of a homeserver.
+    /// `fake` (the built-in homeserver), `synapse` or `synapse@X.Y.Z` (a managed Synapse), or a homeserver's base URL.
     #[arg(long, env = "MXCONFORM_TARGET", default_value = "fake")]
     target: TargetSpec,
     /// How to register the fresh users each case needs.
@@ -233,6 +233,11 @@ fn run(args: RunArgs) -> Exit {
     let verdicts = session.verdicts();
     print_load_errors(&loaded.catalogue.errors);
     let tally = Tally::of(&verdicts);
+    if tally.failed + tally.errors > 0
+        && let Some(log) = session.keep_server_log()
+    {
+        println!("server log kept at {}", log.display());
+    }
     if !loaded.catalogue.errors.is_empty() {
         println!(
             "{} case files could not be loaded",

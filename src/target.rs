@@ -4,6 +4,7 @@ pub mod fake;
 pub mod homeserver;
 pub mod provision;
 pub mod spec;
+pub mod synapse;
 
 pub use homeserver::{Homeserver, Payload, Response, TargetError};
 pub use provision::{Account, Registration, SharedSecret};

@@ -71,7 +71,10 @@ fn unreachable_target_exits_3() {
 fn bad_usage_exits_2() {
     let out = mxconform(&["run", "--target", "synapse-ish"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("expected `fake` or a homeserver URL"));
+    assert!(
+        text(&out.stderr)
+            .contains("expected `fake`, `synapse`, `synapse@X.Y.Z` or a homeserver URL")
+    );
     let out = mxconform(&["run", "--register", "shared-secret"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("MXCONFORM_SHARED_SECRET"));
@@ -136,5 +139,27 @@ fn filtered_run_against_the_fake_passes() {
     assert!(
         stdout.lines().any(|l| l == "1 passed, 0 failed"),
         "{stdout}"
+    );
+}
+
+// Without a usable Python the managed Synapse target says what to install and exits 3; nothing is skipped.
+#[test]
+fn managed_synapse_without_python_exits_3_with_the_install_hint() {
+    let cache = tempfile::tempdir().expect("a temporary cache");
+    let out = Command::new(env!("CARGO_BIN_EXE_mxconform"))
+        .args(["run", "--target", "synapse"])
+        .env("MXCONFORM_CACHE", cache.path())
+        .env("MXCONFORM_PYTHON", "/nonexistent/python3")
+        .output()
+        .expect("the mxconform binary runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("`/nonexistent/python3` was not found"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("apt-get install python3 python3-venv"),
+        "{stderr}"
     );
 }

@@ -9,6 +9,7 @@ use tokio::runtime::Runtime;
 use super::actor::Minter;
 use super::case::{Run, run_case};
 use crate::case::Case;
+use crate::target::synapse::Stopper;
 use crate::target::{Connected, Registration, TargetError, TargetSpec};
 use crate::verdict::{Outcome, Verdict};
 
@@ -36,6 +37,10 @@ impl Session {
                 reason: format!("cannot start the async runtime: {e}"),
             })?;
         let connected = runtime.block_on(target.connect())?;
+        let registration = connected.registration().unwrap_or(registration);
+        if let Some(synapse) = connected.synapse() {
+            runtime.spawn(stop_on_signal(synapse.stopper()));
+        }
         // insta resolves a relative snapshot path against the source file, so anchor it here.
         let snapshots = std::path::absolute(&snapshots).unwrap_or(snapshots);
         let run = Arc::new(Run {
@@ -92,6 +97,11 @@ impl Session {
             .collect()
     }
 
+    /// Keeps a managed server's log after the run and returns its path; `None` for other targets.
+    pub fn keep_server_log(&self) -> Option<std::path::PathBuf> {
+        self.connected.synapse().map(|synapse| synapse.keep_log())
+    }
+
     /// The verdicts recorded so far, sorted by case id.
     pub fn verdicts(&self) -> Vec<Verdict> {
         let mut verdicts = self
@@ -102,4 +112,23 @@ impl Session {
         verdicts.sort_by(|a, b| a.case_id.cmp(&b.case_id));
         verdicts
     }
+}
+
+/// On Ctrl-C or SIGTERM, stops the managed server before the process exits.
+async fn stop_on_signal(stopper: Stopper) {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+    eprintln!("mxconform: interrupted; stopping the managed homeserver");
+    stopper.stop();
+    std::process::exit(130);
 }

@@ -22,6 +22,9 @@ pub enum TargetError {
     /// A user could not be registered.
     #[error("could not provision user `{user}`: {reason}")]
     Provisioning { user: String, reason: String },
+    /// A managed homeserver could not be installed or started.
+    #[error("{0}")]
+    Setup(String),
     /// A request failed in transport (connection reset, timeout, unreadable body).
     #[error("{method} {path} failed: {reason}")]
     Transport {

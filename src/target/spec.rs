@@ -1,10 +1,13 @@
 //! Which homeserver a run targets, and bringing it up.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use super::fake::FakeHomeserver;
 use super::homeserver::{Homeserver, TargetError, client};
+use super::provision::Registration;
+use super::synapse::{DEFAULT_VERSION, ManagedSynapse, install};
 
 /// A target as named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,22 +16,46 @@ pub enum TargetSpec {
     Fake,
     /// An existing homeserver at this base URL.
     Url(String),
+    /// A Synapse release that mxconform installs under `cache`, starts and stops.
+    Synapse {
+        /// The matrix-synapse release on PyPI.
+        version: String,
+        /// The cache directory holding installed releases.
+        cache: PathBuf,
+    },
 }
 
 impl FromStr for TargetSpec {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let synapse = |version: &str| TargetSpec::Synapse {
+            version: version.to_string(),
+            cache: install::cache_root(),
+        };
         match s {
             "fake" => Ok(TargetSpec::Fake),
+            "synapse" => Ok(synapse(DEFAULT_VERSION)),
             url if url.starts_with("http://") || url.starts_with("https://") => {
                 Ok(TargetSpec::Url(url.trim_end_matches('/').to_string()))
             }
-            other => Err(format!(
-                "expected `fake` or a homeserver URL such as http://127.0.0.1:8008, found `{other}`"
-            )),
+            other => match other.strip_prefix("synapse@") {
+                Some(version) if is_release(version) => Ok(synapse(version)),
+                _ => Err(format!(
+                    "expected `fake`, `synapse`, `synapse@X.Y.Z` or a homeserver URL such as http://127.0.0.1:8008, found `{other}`"
+                )),
+            },
         }
     }
+}
+
+/// True for a release number such as `1.163.2` (digits and dots, optionally a PEP 440 suffix like `rc1`).
+fn is_release(version: &str) -> bool {
+    version.split('.').count() >= 2
+        && version.starts_with(|c: char| c.is_ascii_digit())
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.')
 }
 
 impl fmt::Display for TargetSpec {
@@ -36,36 +63,89 @@ impl fmt::Display for TargetSpec {
         match self {
             TargetSpec::Fake => f.write_str("fake"),
             TargetSpec::Url(url) => f.write_str(url),
+            TargetSpec::Synapse { version, .. } => write!(f, "synapse@{version}"),
         }
     }
 }
 
-/// A reachable target; keeps the fake alive as long as it is held.
+/// What keeps a target alive while the run needs it.
+enum Owned {
+    Nothing,
+    Fake { _server: FakeHomeserver },
+    Synapse(ManagedSynapse),
+}
+
+/// A reachable target; keeps a fake or managed server alive as long as it is held.
 pub struct Connected {
     /// The homeserver to send requests to.
     pub homeserver: Homeserver,
     /// What `GET /_matrix/client/versions` answered.
     pub versions: serde_json::Value,
-    _fake: Option<FakeHomeserver>,
+    owned: Owned,
+}
+
+impl Connected {
+    /// The registration a managed target requires, overriding the one asked for.
+    pub fn registration(&self) -> Option<Registration> {
+        self.synapse().map(ManagedSynapse::registration)
+    }
+
+    /// The managed Synapse, when this target is one.
+    pub fn synapse(&self) -> Option<&ManagedSynapse> {
+        match &self.owned {
+            Owned::Synapse(synapse) => Some(synapse),
+            _ => None,
+        }
+    }
 }
 
 impl TargetSpec {
-    /// Starts the fake or reaches the URL, and checks that `/versions` answers.
+    /// Starts the fake or a managed Synapse, or reaches the URL, and checks that `/versions` answers.
     pub async fn connect(&self) -> Result<Connected, TargetError> {
-        let (fake, url) = match self {
+        let (owned, url) = match self {
             TargetSpec::Fake => {
                 let fake = FakeHomeserver::start().await;
                 let url = fake.uri();
-                (Some(fake), url)
+                (Owned::Fake { _server: fake }, url)
             }
-            TargetSpec::Url(url) => (None, url.clone()),
+            TargetSpec::Url(url) => (Owned::Nothing, url.clone()),
+            TargetSpec::Synapse { version, cache } => {
+                let synapse = ManagedSynapse::start(version, cache)
+                    .await
+                    .map_err(|e| TargetError::Setup(e.to_string()))?;
+                let url = synapse.url().to_string();
+                (Owned::Synapse(synapse), url)
+            }
         };
         let homeserver = Homeserver::new(&url, client());
         let versions = homeserver.versions().await?;
         Ok(Connected {
             homeserver,
             versions,
-            _fake: fake,
+            owned,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_from_their_names() {
+        assert_eq!("fake".parse::<TargetSpec>(), Ok(TargetSpec::Fake));
+        assert_eq!(
+            "http://h:1/".parse::<TargetSpec>(),
+            Ok(TargetSpec::Url("http://h:1".into()))
+        );
+        assert!(
+            matches!("synapse".parse(), Ok(TargetSpec::Synapse { version, .. }) if version == DEFAULT_VERSION)
+        );
+        assert!(
+            matches!("synapse@1.150.0".parse(), Ok(TargetSpec::Synapse { version, .. }) if version == "1.150.0")
+        );
+        assert!("synapse@latest".parse::<TargetSpec>().is_err());
+        assert!("synapse@1.2; rm -rf /".parse::<TargetSpec>().is_err());
+        assert!("dendrite".parse::<TargetSpec>().is_err());
     }
 }

@@ -1,0 +1,164 @@
+//! A managed Synapse: installed from PyPI, configured, started on a free loopback port and stopped,
+//! also on Ctrl-C, on SIGTERM, on a failed run and on panic.
+
+pub mod config;
+pub mod install;
+pub mod process;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::homeserver::{Homeserver, client};
+use super::provision::{Registration, SharedSecret};
+
+/// The Synapse release `--target synapse` runs.
+pub const DEFAULT_VERSION: &str = "1.163.2";
+/// How long a started Synapse may take to answer `/versions`.
+const READY_WITHIN: Duration = Duration::from_secs(90);
+
+/// Why a managed Synapse could not be brought up.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SynapseError {
+    /// Python, venv or pip is missing or unusable.
+    #[error("{0}")]
+    Python(String),
+    /// Installing the release failed.
+    #[error("installing Synapse failed: {0}")]
+    Install(String),
+    /// Synapse did not start or did not answer in time.
+    #[error("Synapse did not start: {0}")]
+    Start(String),
+}
+
+/// A running Synapse owned by this process; dropping it stops the server.
+pub struct ManagedSynapse {
+    version: String,
+    url: String,
+    secret: SharedSecret,
+    data: Mutex<Option<tempfile::TempDir>>,
+    log: PathBuf,
+    pid: u32,
+    stopped: Mutex<bool>,
+}
+
+/// Stops a managed Synapse from a signal handler, by process id alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopper {
+    pid: u32,
+}
+
+impl Stopper {
+    /// Sends SIGTERM, then SIGKILL after the grace period.
+    pub fn stop(self) {
+        process::stop_group(self.pid, process::GRACE);
+    }
+}
+
+impl ManagedSynapse {
+    /// Installs `version` under `cache` if needed, then starts it with a fresh data directory.
+    pub async fn start(version: &str, cache: &Path) -> Result<ManagedSynapse, SynapseError> {
+        let (cache, owned_version) = (cache.to_path_buf(), version.to_string());
+        let venv = tokio::task::spawn_blocking(move || install::ensure(&cache, &owned_version))
+            .await
+            .map_err(|e| SynapseError::Install(e.to_string()))??;
+        let io = |what: &str, e: std::io::Error| SynapseError::Start(format!("{what}: {e}"));
+        let data = tempfile::Builder::new()
+            .prefix("mxconform-synapse-")
+            .tempdir()
+            .map_err(|e| io("cannot create a data directory", e))?;
+        let port = config::free_port().map_err(|e| io("cannot find a free port", e))?;
+        let secret = config::random_hex(32);
+        let config_path = data.path().join("homeserver.yaml");
+        let homeserver_config = config::homeserver_config(data.path(), port, &secret);
+        std::fs::write(&config_path, homeserver_config.to_string())
+            .map_err(|e| io("cannot write homeserver.yaml", e))?;
+        std::fs::write(data.path().join("signing.key"), config::signing_key())
+            .map_err(|e| io("cannot write the signing key", e))?;
+        let log = data.path().join("homeserver.log");
+        let mut child = process::spawn(&venv, &config_path, &log)?;
+        let synapse = ManagedSynapse {
+            version: version.to_string(),
+            url: format!("http://127.0.0.1:{port}"),
+            secret: SharedSecret::new(secret),
+            log,
+            pid: child.id(),
+            data: Mutex::new(Some(data)),
+            stopped: Mutex::new(false),
+        };
+        eprintln!("mxconform: starting Synapse {version} on {}", synapse.url);
+        let started = Instant::now();
+        let hs = Homeserver::new(&synapse.url, client());
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                let tail = process::log_tail(&synapse.log, 30);
+                let kept = synapse.keep_log();
+                return Err(SynapseError::Start(format!(
+                    "it exited with {status}; log kept at {}:\n{tail}",
+                    kept.display()
+                )));
+            }
+            if hs.versions().await.is_ok() {
+                eprintln!(
+                    "mxconform: Synapse {version} answered after {:.1}s",
+                    started.elapsed().as_secs_f64()
+                );
+                return Ok(synapse);
+            }
+            if started.elapsed() > READY_WITHIN {
+                synapse.stop();
+                let tail = process::log_tail(&synapse.log, 30);
+                let kept = synapse.keep_log();
+                return Err(SynapseError::Start(format!(
+                    "no answer on {} within {READY_WITHIN:?}; log kept at {}:\n{tail}",
+                    synapse.url,
+                    kept.display()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The base URL of the client-server API.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The release running.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Shared-secret registration with this server's secret.
+    pub fn registration(&self) -> Registration {
+        Registration::SharedSecret(self.secret.clone())
+    }
+
+    /// A handle that stops this server from a signal handler.
+    pub fn stopper(&self) -> Stopper {
+        Stopper { pid: self.pid }
+    }
+
+    /// Stops the server; later calls do nothing.
+    pub fn stop(&self) {
+        let mut stopped = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
+        if !*stopped {
+            self.stopper().stop();
+            *stopped = true;
+        }
+    }
+
+    /// Keeps the data directory after the run and returns the server log's path.
+    pub fn keep_log(&self) -> PathBuf {
+        if let Some(dir) = self.data.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = dir.keep();
+        }
+        self.log.clone()
+    }
+}
+
+impl Drop for ManagedSynapse {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,145 @@
+//! Installing a Synapse release from PyPI into a per-release virtual environment, reused by later runs.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::SynapseError;
+
+/// The file whose presence marks a finished install.
+const DONE_MARKER: &str = "installed";
+
+/// The cache directory: `MXCONFORM_CACHE`, else the user's cache directory, plus `mxconform`.
+pub fn cache_root() -> PathBuf {
+    match std::env::var_os("MXCONFORM_CACHE") {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::cache_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("mxconform"),
+    }
+}
+
+/// The Python interpreter used to create virtual environments: `MXCONFORM_PYTHON` or `python3`.
+fn python() -> String {
+    std::env::var("MXCONFORM_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// The virtual environment holding `version`, installing it first when it is not there yet.
+///
+/// Concurrent runs wait on a lock file, so one release is installed once.
+pub fn ensure(cache: &Path, version: &str) -> Result<PathBuf, SynapseError> {
+    let dir = cache.join("synapse").join(version);
+    let venv = dir.join("venv");
+    let io = |what: &str, e: std::io::Error| {
+        SynapseError::Install(format!("{what} {}: {e}", dir.display()))
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| io("cannot create", e))?;
+    let lock = File::create(dir.join("lock")).map_err(|e| io("cannot create a lock file in", e))?;
+    lock.lock().map_err(|e| io("cannot lock", e))?;
+    if dir.join(DONE_MARKER).exists() && venv.join("bin/python").exists() {
+        return Ok(venv);
+    }
+    eprintln!(
+        "mxconform: installing matrix-synapse {version} into {} (the first install takes about a minute)",
+        dir.display()
+    );
+    check_python()?;
+    if venv.exists() {
+        std::fs::remove_dir_all(&venv)
+            .map_err(|e| io("cannot clear a half-finished install in", e))?;
+    }
+    eprintln!(
+        "mxconform:   creating a virtual environment with {}",
+        python()
+    );
+    let venv_status = Command::new(python())
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| SynapseError::Python(format!("cannot run `{} -m venv`: {e}", python())))?;
+    if !venv_status.status.success() {
+        return Err(SynapseError::Python(format!(
+            "`{} -m venv` failed: {}\ninstall the venv module (Debian and Ubuntu: apt-get install python3-venv)",
+            python(),
+            String::from_utf8_lossy(&venv_status.stderr).trim()
+        )));
+    }
+    pip_install(&venv, version)?;
+    File::create(dir.join(DONE_MARKER)).map_err(|e| io("cannot mark the install done in", e))?;
+    eprintln!("mxconform:   matrix-synapse {version} installed");
+    Ok(venv)
+}
+
+fn check_python() -> Result<(), SynapseError> {
+    match Command::new(python()).arg("--version").output() {
+        Ok(out) if out.status.success() => Ok(()),
+        _ => Err(SynapseError::Python(format!(
+            "`{}` was not found; the managed Synapse target needs Python 3 with venv and pip \
+             (Debian and Ubuntu: apt-get install python3 python3-venv python3-pip), or set MXCONFORM_PYTHON",
+            python()
+        ))),
+    }
+}
+
+fn pip_install(venv: &Path, version: &str) -> Result<(), SynapseError> {
+    let pip = venv.join("bin/pip");
+    eprintln!("mxconform:   pip install matrix-synapse=={version}");
+    let mut child = Command::new(&pip)
+        .args([
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar",
+            "off",
+        ])
+        .arg(format!("matrix-synapse=={version}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            SynapseError::Python(format!(
+                "cannot run {}: {e}; install pip (Debian and Ubuntu: apt-get install python3-pip)",
+                pip.display()
+            ))
+        })?;
+    let stderr = child.stderr.take();
+    let errors = std::thread::spawn(move || {
+        stderr
+            .map(|s| {
+                BufReader::new(s)
+                    .lines()
+                    .map_while(Result::ok)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
+    if let Some(stdout) = child.stdout.take() {
+        let mut collected = 0;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.starts_with("Collecting") {
+                collected += 1;
+                if collected % 10 == 0 {
+                    eprintln!("mxconform:     {collected} packages collected");
+                }
+            } else if line.starts_with("Successfully installed") {
+                eprintln!("mxconform:     {collected} packages installed");
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| SynapseError::Install(format!("pip did not finish: {e}")))?;
+    let errors = errors.join().unwrap_or_default();
+    if status.success() {
+        Ok(())
+    } else {
+        let tail: Vec<_> = errors.iter().rev().take(15).rev().cloned().collect();
+        Err(SynapseError::Install(format!(
+            "pip install matrix-synapse=={version} failed:\n{}",
+            tail.join("\n")
+        )))
+    }
+}

@@ -1,0 +1,35 @@
+//! Every case in `cases/` as one libtest-mimic trial against a managed Synapse of the default release,
+//! installed under `target/` so a clean clone starts clean. `MXCONFORM_SKIP_SYNAPSE=1` opts out, loudly.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use libtest_mimic::{Arguments, Trial};
+use mxconform::run::harness::test_main;
+use mxconform::target::synapse::DEFAULT_VERSION;
+use mxconform::target::{Registration, TargetSpec};
+
+fn main() -> ExitCode {
+    if std::env::var_os("MXCONFORM_SKIP_SYNAPSE").is_some_and(|v| !v.is_empty() && v != "0") {
+        let banner = format!(
+            "SKIPPED: the real-server run against Synapse {DEFAULT_VERSION} did not run, because MXCONFORM_SKIP_SYNAPSE is set"
+        );
+        eprintln!(
+            "\n{}\n{banner}\n{}\n",
+            "!".repeat(banner.len()),
+            "!".repeat(banner.len())
+        );
+        let skipped = Trial::test("synapse-run-skipped", || Ok(())).with_ignored_flag(true);
+        return libtest_mimic::run(&Arguments::from_args(), vec![skipped]).exit_code();
+    }
+    let target = TargetSpec::Synapse {
+        version: DEFAULT_VERSION.to_string(),
+        cache: Path::new(env!("CARGO_TARGET_TMPDIR")).join("mxconform-cache"),
+    };
+    // A managed Synapse supplies its own shared-secret registration; this one is replaced.
+    test_main(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &target,
+        Registration::Open,
+    )
+}
