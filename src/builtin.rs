@@ -72,6 +72,18 @@ fn collect(dir: &Dir<'_>, sources: &mut Vec<Source>) {
     }
 }
 
+/// The built-in claims registry.
+pub fn claims() -> Source {
+    let text = CASES
+        .get_file("claims.yaml")
+        .and_then(|f| f.contents_utf8())
+        .unwrap_or_default();
+    Source {
+        path: Path::new("cases").join("claims.yaml"),
+        text: text.to_string(),
+    }
+}
+
 /// Writes the built-in snapshots into `dir`, for insta to compare against.
 pub fn write_snapshots(dir: &Path) -> io::Result<()> {
     SNAPSHOTS.extract(dir)

@@ -1,13 +1,17 @@
-//! Case files: the typed model, the loader and its errors.
+//! Case files: the claims registry, the typed model, the loader and its errors.
 
+pub mod claims;
 pub mod error;
 pub mod load;
 pub mod model;
 mod raw;
+pub mod spec_version;
 pub mod template;
 
+pub use claims::{Claim, Registry};
 pub use error::{LoadError, Position};
-pub use load::{Catalogue, Source, load, read_dir};
+pub use load::{Catalogue, Source, load, read_claims, read_dir};
 pub use model::{
-    Action, ArrayMatch, Body, Call, Case, Claim, Expect, Level, SnapshotSpec, Step, SyncUntil,
+    Action, ArrayMatch, Body, Call, Case, Expect, Level, SnapshotSpec, Step, SyncUntil,
 };
+pub use spec_version::SpecVersion;

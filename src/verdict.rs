@@ -1,4 +1,4 @@
-//! What a case's run amounts to, and why.
+//! What a case's run amounts to, judged by the requirement level of the claims it checks.
 
 use std::fmt;
 use std::time::Duration;
@@ -10,10 +10,41 @@ use crate::case::Level;
 pub enum Outcome {
     /// Every step did what the claim says.
     Pass,
-    /// The server's behaviour broke the claim.
+    /// A MUST claim is broken.
     Fail(Failure),
-    /// The case could not be carried out: provisioning or transport failed.
+    /// A SHOULD claim is broken: reported, but not a failure of the run.
+    NonStrict(Failure),
+    /// An INFO or MAY claim: what the server did is recorded (`Some` where it departs from the case), no verdict.
+    Informational(Option<Failure>),
+    /// Not run: the server does not advertise the specification version the claim needs.
+    Skipped(String),
+    /// The case could not be carried out: provisioning, transport.
     Error(Failure),
+}
+
+/// What carrying out a case's steps produced, before judging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Execution {
+    /// Every expectation held.
+    Held,
+    /// An expectation did not hold.
+    Broken(Failure),
+    /// A step could not be carried out.
+    Aborted(Failure),
+}
+
+/// Judges an execution by the case's level: MUST fails, SHOULD is non-strict, MAY and INFO inform.
+pub fn judge(level: Level, execution: Execution) -> Outcome {
+    match (execution, level) {
+        (Execution::Aborted(failure), _) => Outcome::Error(failure),
+        (Execution::Held, Level::Must | Level::Should) => Outcome::Pass,
+        (Execution::Held, Level::May | Level::Info) => Outcome::Informational(None),
+        (Execution::Broken(failure), Level::Must) => Outcome::Fail(failure),
+        (Execution::Broken(failure), Level::Should) => Outcome::NonStrict(failure),
+        (Execution::Broken(failure), Level::May | Level::Info) => {
+            Outcome::Informational(Some(failure))
+        }
+    }
 }
 
 impl Outcome {
@@ -22,15 +53,38 @@ impl Outcome {
         match self {
             Outcome::Pass => "pass",
             Outcome::Fail(_) => "fail",
+            Outcome::NonStrict(_) => "non-strict",
+            Outcome::Informational(_) => "informational",
+            Outcome::Skipped(_) => "skipped",
             Outcome::Error(_) => "error",
         }
     }
 
-    /// The failure, for outcomes that have one.
+    /// The failure or observation, for outcomes that have one.
     pub fn failure(&self) -> Option<&Failure> {
         match self {
-            Outcome::Pass => None,
-            Outcome::Fail(f) | Outcome::Error(f) => Some(f),
+            Outcome::Fail(f)
+            | Outcome::NonStrict(f)
+            | Outcome::Error(f)
+            | Outcome::Informational(Some(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// True for the outcomes that make the run fail: `fail` and `error`.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Outcome::Fail(_) | Outcome::Error(_))
+    }
+
+    /// How bad the outcome is, for summarising several into one: higher is worse.
+    pub fn severity(&self) -> u8 {
+        match self {
+            Outcome::Pass => 0,
+            Outcome::Skipped(_) => 1,
+            Outcome::Informational(_) => 2,
+            Outcome::NonStrict(_) => 3,
+            Outcome::Fail(_) => 4,
+            Outcome::Error(_) => 5,
         }
     }
 }
@@ -46,6 +100,13 @@ pub struct Failure {
     pub action: String,
     /// The expectations that did not hold and what came back.
     pub detail: String,
+}
+
+impl Failure {
+    /// The first line of the detail: a one-line summary.
+    pub fn headline(&self) -> &str {
+        self.detail.lines().next().unwrap_or_default()
+    }
 }
 
 impl fmt::Display for Failure {
@@ -70,7 +131,7 @@ impl fmt::Display for Failure {
 pub struct Verdict {
     /// The case id.
     pub case_id: String,
-    /// The requirement level of the case's claim.
+    /// The level the case was judged at.
     pub level: Level,
     /// What happened.
     pub outcome: Outcome,
@@ -83,8 +144,14 @@ pub struct Verdict {
 pub struct Tally {
     /// Cases that passed.
     pub passed: usize,
-    /// Cases that failed.
+    /// Cases that broke a MUST claim.
     pub failed: usize,
+    /// Cases that broke a SHOULD claim.
+    pub non_strict: usize,
+    /// INFO and MAY cases, recorded without a verdict.
+    pub informational: usize,
+    /// Cases not run for want of an advertised spec version.
+    pub skipped: usize,
     /// Cases that could not be carried out.
     pub errors: usize,
 }
@@ -94,11 +161,15 @@ impl Tally {
     pub fn of(verdicts: &[Verdict]) -> Self {
         let mut tally = Tally::default();
         for verdict in verdicts {
-            match verdict.outcome {
-                Outcome::Pass => tally.passed += 1,
-                Outcome::Fail(_) => tally.failed += 1,
-                Outcome::Error(_) => tally.errors += 1,
-            }
+            let count = match verdict.outcome {
+                Outcome::Pass => &mut tally.passed,
+                Outcome::Fail(_) => &mut tally.failed,
+                Outcome::NonStrict(_) => &mut tally.non_strict,
+                Outcome::Informational(_) => &mut tally.informational,
+                Outcome::Skipped(_) => &mut tally.skipped,
+                Outcome::Error(_) => &mut tally.errors,
+            };
+            *count += 1;
         }
         tally
     }
@@ -108,13 +179,59 @@ impl fmt::Display for Tally {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} passed, {} failed",
+            "{} passed, {} failed, {} non-strict, {} informational, {} skipped, {} errors",
             self.passed,
-            self.failed + self.errors
-        )?;
-        if self.errors > 0 {
-            write!(f, " ({} could not be carried out)", self.errors)?;
+            self.failed,
+            self.non_strict,
+            self.informational,
+            self.skipped,
+            self.errors
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure() -> Failure {
+        Failure {
+            step: Some(1),
+            location: "f:1".into(),
+            action: "a".into(),
+            detail: "d".into(),
         }
-        Ok(())
+    }
+
+    #[test]
+    fn levels_decide_what_a_broken_expectation_means() {
+        assert_eq!(
+            judge(Level::Must, Execution::Broken(failure())),
+            Outcome::Fail(failure())
+        );
+        assert_eq!(
+            judge(Level::Should, Execution::Broken(failure())),
+            Outcome::NonStrict(failure())
+        );
+        assert_eq!(
+            judge(Level::May, Execution::Broken(failure())),
+            Outcome::Informational(Some(failure()))
+        );
+        assert_eq!(
+            judge(Level::Info, Execution::Held),
+            Outcome::Informational(None)
+        );
+        assert_eq!(judge(Level::Should, Execution::Held), Outcome::Pass);
+        assert_eq!(
+            judge(Level::Info, Execution::Aborted(failure())),
+            Outcome::Error(failure())
+        );
+    }
+
+    #[test]
+    fn only_fail_and_error_fail_a_run() {
+        assert!(Outcome::Fail(failure()).is_failure() && Outcome::Error(failure()).is_failure());
+        assert!(!Outcome::NonStrict(failure()).is_failure());
+        assert!(!Outcome::Skipped("r".into()).is_failure());
     }
 }

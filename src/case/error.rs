@@ -53,7 +53,17 @@ pub enum LoadError {
         defined: String,
         suggestion: Option<String>,
     },
-    /// Two cases share one id.
+    /// A case names a claim the registry does not have.
+    #[error("{at}: unknown claim `{claim}`; claims are listed in claims.yaml{hint}", hint = did_you_mean(.suggestion))]
+    UnknownClaim {
+        at: Position,
+        claim: String,
+        suggestion: Option<String>,
+    },
+    /// A claim no case checks, and not marked `not_testable`.
+    #[error("{at}: claim `{claim}` has no case; write one, or mark it `not_testable: <reason>`")]
+    UncoveredClaim { at: Position, claim: String },
+    /// Two cases, or two claims, share one id.
     #[error("{at}: duplicate case id `{id}`, first defined at {first}")]
     DuplicateId {
         at: Position,
@@ -92,6 +102,8 @@ impl LoadError {
             | LoadError::UnknownKey { at, .. }
             | LoadError::UnknownActor { at, .. }
             | LoadError::UndefinedVariable { at, .. }
+            | LoadError::UnknownClaim { at, .. }
+            | LoadError::UncoveredClaim { at, .. }
             | LoadError::DuplicateId { at, .. }
             | LoadError::Invalid { at, .. } => Some(at),
         }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
+use super::claims::{Registry, parse_registry};
 use super::error::{LoadError, Position, closest};
 use super::model::{Action, Body, Call, Case, Expect, SnapshotSpec, Step, SyncUntil};
 use super::raw::{RawCase, RawExpect, RawSnapshot, RawStep, RawSyncUntil};
@@ -30,13 +31,27 @@ pub struct Source {
     pub text: String,
 }
 
-/// The outcome of loading a set of case files: the good cases and the errors of the bad ones.
+/// The outcome of loading a set of case files: the claims, the good cases and the errors of the bad ones.
 #[derive(Debug, Default)]
 pub struct Catalogue {
+    /// The claims registry.
+    pub registry: Registry,
     /// Cases that loaded, sorted by id.
     pub cases: Vec<Case>,
-    /// One error per file that did not load, or per duplicate id.
+    /// One error per file that did not load, per duplicate id and per claim without a case.
     pub errors: Vec<LoadError>,
+}
+
+/// The claims file at the top of a cases directory.
+pub fn read_claims(dir: &Path) -> Result<Source, LoadError> {
+    let path = dir.join(CLAIMS_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| LoadError::Unreadable {
+        file: path.clone(),
+        reason: format!(
+            "{e} (a cases directory needs a {CLAIMS_FILE} listing the claims its cases check)"
+        ),
+    })?;
+    Ok(Source { path, text })
 }
 
 /// Every `*.yaml` file below `dir`, sorted by path.
@@ -64,12 +79,21 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Source>, LoadError> {
     Ok(sources)
 }
 
-/// Loads every source; a bad file yields an error and never hides the others.
-pub fn load(sources: &[Source]) -> Catalogue {
+/// Loads the claims and every case; a bad file yields an error and never hides the others.
+///
+/// A case naming an unknown claim, and a claim no case checks (unless marked `not_testable`), are errors.
+pub fn load(claims: &Source, sources: &[Source]) -> Catalogue {
     let mut catalogue = Catalogue::default();
+    match parse_registry(&claims.path, &claims.text) {
+        Ok(registry) => catalogue.registry = registry,
+        Err(errors) => {
+            catalogue.errors = errors;
+            return catalogue;
+        }
+    }
     let mut first_seen: BTreeMap<String, Position> = BTreeMap::new();
     for source in sources {
-        match parse_case(&source.path, &source.text) {
+        match parse_case(&source.path, &source.text, &catalogue.registry) {
             Ok((case, id_at)) => match first_seen.get(&case.id) {
                 Some(first) => catalogue.errors.push(LoadError::DuplicateId {
                     at: id_at,
@@ -84,20 +108,51 @@ pub fn load(sources: &[Source]) -> Catalogue {
             Err(err) => catalogue.errors.push(err),
         }
     }
+    let all_loaded = catalogue.errors.is_empty();
+    for claim in catalogue.registry.iter() {
+        let covered = catalogue
+            .cases
+            .iter()
+            .any(|case| case.claims.iter().any(|c| c.id == claim.id));
+        if !covered && claim.not_testable.is_none() && all_loaded {
+            let at = catalogue
+                .registry
+                .position(&claim.id)
+                .cloned()
+                .unwrap_or_else(|| Position {
+                    file: claims.path.clone(),
+                    line: 0,
+                    column: 0,
+                });
+            catalogue.errors.push(LoadError::UncoveredClaim {
+                at,
+                claim: claim.id.clone(),
+            });
+        }
+    }
     catalogue.cases.sort_by(|a, b| a.id.cmp(&b.id));
     catalogue
 }
 
 /// Parses and validates one case file; also returns where its id is written.
-pub fn parse_case(path: &Path, text: &str) -> Result<(Case, Position), LoadError> {
+pub fn parse_case(
+    path: &Path,
+    text: &str,
+    registry: &Registry,
+) -> Result<(Case, Position), LoadError> {
     let options = serde_saphyr::options! { strict_booleans: true };
     let raw: RawCase =
         serde_saphyr::from_str_with_options(text, options).map_err(|e| yaml_error(path, &e))?;
-    Validator { file: path, text }.case(raw)
+    Validator {
+        file: path,
+        text,
+        registry,
+    }
+    .case(raw)
 }
 
 /// Turns a serde-saphyr error into a load error, recognising unknown keys.
-fn yaml_error(file: &Path, err: &serde_saphyr::Error) -> LoadError {
+pub(super) fn yaml_error(file: &Path, err: &serde_saphyr::Error) -> LoadError {
     let at = match err.location() {
         Some(loc) => Position {
             file: file.to_path_buf(),
@@ -158,6 +213,7 @@ fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
 struct Validator<'a> {
     file: &'a Path,
     text: &'a str,
+    registry: &'a Registry,
 }
 
 impl Validator<'_> {
@@ -202,6 +258,25 @@ impl Validator<'_> {
             }
             actors.push(name.clone());
         }
+        if raw.claims.is_empty() {
+            return Err(self.invalid(
+                &raw.id.referenced,
+                "a case names at least one claim under `claims`",
+            ));
+        }
+        let mut claims = Vec::new();
+        for claim in &raw.claims {
+            match self.registry.get(&claim.value) {
+                Some(found) => claims.push(found.clone()),
+                None => {
+                    return Err(LoadError::UnknownClaim {
+                        at: self.at(&claim.referenced),
+                        claim: claim.value.clone(),
+                        suggestion: closest(&claim.value, self.registry.ids()),
+                    });
+                }
+            }
+        }
         if raw.steps.is_empty() {
             return Err(self.invalid(
                 &raw.id.referenced,
@@ -238,7 +313,7 @@ impl Validator<'_> {
         let case = Case {
             id: raw.id.value,
             summary: raw.summary,
-            claim: raw.claim,
+            claims,
             tags: raw.tags,
             actors,
             steps,
@@ -428,7 +503,27 @@ impl Validator<'_> {
                 ),
             ));
         }
+        let mut only_keys = Vec::new();
+        if let Some(map) = raw.only_keys {
+            for (pointer, keys) in map.value {
+                self.check_str(&pointer, &map.referenced, defined)?;
+                let keys: Option<Vec<String>> = keys.as_array().and_then(|list| {
+                    list.iter()
+                        .map(|k| k.as_str().map(str::to_string))
+                        .collect()
+                });
+                match keys {
+                    Some(keys) if pointer.is_empty() || pointer.starts_with('/') => {
+                        only_keys.push((pointer, keys))
+                    }
+                    _ => {
+                        return Err(self.invalid(&map.referenced, format!("`only_keys` maps JSON pointers to lists of key names, as in `/events: [type, content]`; `{pointer}` is not one")));
+                    }
+                }
+            }
+        }
         Ok(Expect {
+            only_keys,
             status: raw.status.map(|s| s.value),
             errcode: raw.errcode.map(|e| e.into_vec()).unwrap_or_default(),
             body: raw.body.map(|v| v.value),

@@ -8,6 +8,9 @@ use serde_json::Value;
 
 pub use crate::matcher::ArrayMatch;
 
+use super::claims::Claim;
+use super::spec_version::SpecVersion;
+
 /// One conformance case, loaded from `cases/<area>/<behaviour>.yaml`.
 #[derive(Debug, Clone)]
 pub struct Case {
@@ -15,8 +18,8 @@ pub struct Case {
     pub id: String,
     /// One line saying what the case checks.
     pub summary: String,
-    /// The specification claim the case checks.
-    pub claim: Claim,
+    /// The specification claims the case checks, from the registry.
+    pub claims: Vec<Claim>,
     /// Free-form labels for filtering and reports.
     pub tags: Vec<String>,
     /// Fresh users the case needs, by name (`alice`, `bob`, ...).
@@ -27,30 +30,21 @@ pub struct Case {
     pub file: PathBuf,
 }
 
-/// A sentence of the specification and how strongly it binds.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Claim {
-    /// Link to the specification section.
-    pub section: String,
-    /// The requirement level.
-    pub level: Level,
-    /// A short quote of the claim.
-    pub quote: String,
-}
-
-/// RFC 2119 requirement level of a claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// RFC 2119 requirement level of a claim, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 pub enum Level {
-    /// An absolute requirement.
-    #[serde(rename = "MUST")]
-    Must,
-    /// A recommendation.
-    #[serde(rename = "SHOULD")]
-    Should,
+    /// De-facto behaviour the specification leaves open: recorded, never judged.
+    #[serde(rename = "INFO")]
+    Info,
     /// An option.
     #[serde(rename = "MAY")]
     May,
+    /// A recommendation.
+    #[serde(rename = "SHOULD")]
+    Should,
+    /// An absolute requirement.
+    #[serde(rename = "MUST")]
+    Must,
 }
 
 impl std::fmt::Display for Level {
@@ -59,6 +53,7 @@ impl std::fmt::Display for Level {
             Level::Must => "MUST",
             Level::Should => "SHOULD",
             Level::May => "MAY",
+            Level::Info => "INFO",
         })
     }
 }
@@ -139,6 +134,8 @@ pub struct Expect {
     pub excludes: Option<Value>,
     /// JSON pointers that must not resolve in the body.
     pub absent: Vec<String>,
+    /// JSON pointer → the only keys the object there (or each object of the array there) may have.
+    pub only_keys: Vec<(String, Vec<String>)>,
     /// How arrays in `body` and `excludes` are matched.
     pub arrays: ArrayMatch,
 }
@@ -157,11 +154,18 @@ pub struct SnapshotSpec {
 }
 
 impl Case {
-    /// The names `${...}` may use before any step saved anything: actors and built-ins.
-    pub fn initial_variables(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.actors.clone();
-        names.extend(BUILTIN_VARIABLES.iter().map(|s| s.to_string()));
-        names
+    /// The strictest level among the case's claims: the level its failures are judged at.
+    pub fn level(&self) -> Level {
+        self.claims
+            .iter()
+            .map(|c| c.level)
+            .max()
+            .unwrap_or(Level::Info)
+    }
+
+    /// The newest specification version among the case's claims: a server must advertise it.
+    pub fn since(&self) -> Option<SpecVersion> {
+        self.claims.iter().map(|c| c.since).max()
     }
 }
 

@@ -4,7 +4,6 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
-use super::model::Claim;
 use crate::matcher::ArrayMatch;
 
 /// A case file's top level.
@@ -13,7 +12,7 @@ use crate::matcher::ArrayMatch;
 pub(super) struct RawCase {
     pub id: Spanned<String>,
     pub summary: String,
-    pub claim: Claim,
+    pub claims: Vec<Spanned<String>>,
     #[serde(default)]
     pub tags: Vec<String>,
     pub actors: Vec<Spanned<String>>,
@@ -57,6 +56,7 @@ pub(super) struct RawExpect {
     pub excludes: Option<Spanned<Value>>,
     #[serde(default)]
     pub absent: Vec<Spanned<String>>,
+    pub only_keys: Option<Spanned<Map<String, Value>>>,
     #[serde(default)]
     pub arrays: ArrayMatch,
 }

@@ -10,9 +10,10 @@ use super::actor::{Minter, provision};
 use super::step::{StepFailure, StepScope, execute, label};
 use super::vars::Vars;
 use crate::case::Case;
+use crate::case::SpecVersion;
 use crate::snapshot::{Normaliser, SnapshotContext};
 use crate::target::{Homeserver, Registration};
-use crate::verdict::{Failure, Outcome, Verdict};
+use crate::verdict::{Execution, Failure, Outcome, Verdict, judge};
 
 /// Everything the cases of one run share.
 #[derive(Debug)]
@@ -25,21 +26,49 @@ pub struct Run {
     pub minter: Minter,
     /// Where snapshots are stored.
     pub snapshots: PathBuf,
+    /// The highest specification version the server advertises in `/versions`.
+    pub advertised: Option<SpecVersion>,
 }
 
-/// Runs `case` against the run's target and returns its verdict.
+/// Runs `case` against the run's target and returns its verdict, judged by the case's level.
+///
+/// A case whose claims need a specification version the server does not advertise is skipped.
 pub async fn run_case(run: &Run, case: &Case) -> Verdict {
     let started = Instant::now();
-    let outcome = outcome(run, case).await;
+    let outcome = match unadvertised(run.advertised, case) {
+        Some(reason) => Outcome::Skipped(reason),
+        None => judge(case.level(), execute_case(run, case).await),
+    };
     Verdict {
         case_id: case.id.clone(),
-        level: case.claim.level,
+        level: case.level(),
         outcome,
         duration: started.elapsed(),
     }
 }
 
-async fn outcome(run: &Run, case: &Case) -> Outcome {
+/// Why the server's advertised versions rule the case out, if they do.
+fn unadvertised(advertised: Option<SpecVersion>, case: &Case) -> Option<String> {
+    let needed = case.since()?;
+    if advertised.is_some_and(|highest| highest >= needed) {
+        return None;
+    }
+    let claims: Vec<&str> = case
+        .claims
+        .iter()
+        .filter(|c| c.since == needed)
+        .map(|c| c.id.as_str())
+        .collect();
+    let has = advertised.map_or("no version it can read".to_string(), |v| {
+        format!("versions up to {v}")
+    });
+    Some(format!(
+        "the server advertises {has}; claim {} needs {needed}",
+        claims.join(", ")
+    ))
+}
+
+async fn execute_case(run: &Run, case: &Case) -> Execution {
     let mut vars = Vars::default();
     let mut normaliser = Normaliser::new();
     let mut tokens = HashMap::new();
@@ -56,7 +85,7 @@ async fn outcome(run: &Run, case: &Case) -> Outcome {
                 tokens.insert(name.clone(), account.access_token);
             }
             Err(err) => {
-                return Outcome::Error(Failure {
+                return Execution::Aborted(Failure {
                     step: None,
                     location: case.file.display().to_string(),
                     action: format!("registering actor `{name}`"),
@@ -69,10 +98,12 @@ async fn outcome(run: &Run, case: &Case) -> Outcome {
         dir: run.snapshots.clone(),
         case_id: case.id.clone(),
         case_file: case.file.clone(),
-        description: format!(
-            "{} {}: {}",
-            case.claim.level, case.claim.section, case.claim.quote
-        ),
+        description: case
+            .claims
+            .iter()
+            .map(|c| format!("{} {}: {}", c.level, c.section, c.quote))
+            .collect::<Vec<_>>()
+            .join("\n"),
     };
     for (index, step) in case.steps.iter().enumerate() {
         let action = label(step, &vars);
@@ -99,11 +130,11 @@ async fn outcome(run: &Run, case: &Case) -> Outcome {
                 detail,
             };
             return if is_error {
-                Outcome::Error(failure)
+                Execution::Aborted(failure)
             } else {
-                Outcome::Fail(failure)
+                Execution::Broken(failure)
             };
         }
     }
-    Outcome::Pass
+    Execution::Held
 }

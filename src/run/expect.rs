@@ -64,7 +64,44 @@ pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String
             ));
         }
     }
+    for (pointer, allowed) in &expect.only_keys {
+        let pointer = vars.pointer(pointer);
+        match response.body.pointer(&pointer) {
+            Some(value) => found.extend(extra_keys(value, allowed).into_iter().map(|(at, key)| {
+                format!(
+                    "body: {pointer}{at} has `{key}`; only {} are allowed there",
+                    allowed.join(", ")
+                )
+            })),
+            None => found.push(format!(
+                "body: expected an object or array at {pointer}, found nothing"
+            )),
+        }
+    }
     found
+}
+
+/// Keys of the object `value` (or of each object in the array `value`) that are not in `allowed`,
+/// with the element index as a pointer suffix.
+fn extra_keys(value: &Value, allowed: &[String]) -> Vec<(String, String)> {
+    let objects: Vec<(String, &Value)> = match value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (format!("/{i}"), item))
+            .collect(),
+        other => vec![(String::new(), other)],
+    };
+    objects
+        .into_iter()
+        .filter_map(|(at, item)| item.as_object().map(|map| (at, map)))
+        .flat_map(|(at, map)| {
+            map.keys()
+                .filter(|key| !allowed.contains(key))
+                .map(move |key| (at.clone(), key.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -92,6 +129,32 @@ mod tests {
         );
         assert_eq!(found.len(), 4, "{found:?}");
         assert!(found[1].contains("M_BAD_JSON or M_NOT_JSON"));
+    }
+
+    #[test]
+    fn only_keys_names_each_extra_key_and_where() {
+        let expect = Expect {
+            only_keys: vec![("/events".into(), vec!["type".into(), "content".into()])],
+            ..Expect::default()
+        };
+        let body = json!({"events": [{"type": "a", "content": {}}, {"type": "b", "content": {}, "event_id": "$e"}]});
+        let found = problems(&expect, &response(200, body), &Vars::default());
+        assert_eq!(
+            found,
+            vec!["body: /events/1 has `event_id`; only type, content are allowed there"]
+        );
+        assert!(
+            problems(
+                &expect,
+                &response(200, json!({"events": [{"type": "a"}]})),
+                &Vars::default()
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            problems(&expect, &response(200, json!({})), &Vars::default()).len(),
+            1
+        );
     }
 
     #[test]

@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use libtest_mimic::{Failed, Trial};
+use libtest_mimic::{Completion, Failed, Trial};
 use tokio::runtime::Runtime;
 
 use super::actor::Minter;
 use super::case::{Run, run_case};
-use crate::case::Case;
+use crate::case::{Case, SpecVersion};
 use crate::target::synapse::Stopper;
 use crate::target::{Connected, Registration, TargetError, TargetSpec};
 use crate::verdict::{Outcome, Verdict};
@@ -43,11 +43,15 @@ impl Session {
         }
         // insta resolves a relative snapshot path against the source file, so anchor it here.
         let snapshots = std::path::absolute(&snapshots).unwrap_or(snapshots);
+        let advertised = connected.versions["versions"]
+            .as_array()
+            .and_then(|list| SpecVersion::highest(list.iter().filter_map(|v| v.as_str())));
         let run = Arc::new(Run {
             hs: connected.homeserver.clone(),
             registration,
             minter: Minter::new(),
             snapshots,
+            advertised,
         });
         Ok(Session {
             runtime,
@@ -72,20 +76,9 @@ impl Session {
                 let verdicts = Arc::clone(&self.verdicts);
                 let handle = self.runtime.handle().clone();
                 let area = case.id.split('.').next().unwrap_or_default().to_string();
-                Trial::test(case.id.clone(), move || {
+                Trial::ignorable_test(case.id.clone(), move || {
                     let verdict = handle.block_on(run_case(&run, &case));
-                    let result = match &verdict.outcome {
-                        Outcome::Pass => Ok(()),
-                        Outcome::Fail(failure) | Outcome::Error(failure) => {
-                            Err(Failed::from(format!(
-                                "{} — {} claim: {}\n  {}\n{failure}",
-                                verdict.outcome.label(),
-                                case.claim.level,
-                                case.claim.quote,
-                                case.claim.section
-                            )))
-                        }
-                    };
+                    let result = trial_result(&case, &verdict.outcome);
                     verdicts
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -111,6 +104,35 @@ impl Session {
             .clone();
         verdicts.sort_by(|a, b| a.case_id.cmp(&b.case_id));
         verdicts
+    }
+}
+
+/// How libtest shows an outcome: `fail` and `error` fail the trial, outcomes without a verdict are
+/// "ignored" with the outcome as the reason.
+fn trial_result(case: &Case, outcome: &Outcome) -> Result<Completion, Failed> {
+    let claims: String = case
+        .claims
+        .iter()
+        .map(|c| format!("\n  {} {}: {}\n    {}", c.level, c.id, c.quote, c.section))
+        .collect();
+    match outcome {
+        Outcome::Pass => Ok(Completion::Completed),
+        Outcome::Fail(failure) | Outcome::Error(failure) => Err(Failed::from(format!(
+            "{} — claims:{claims}\n{failure}",
+            outcome.label()
+        ))),
+        Outcome::NonStrict(failure) => Ok(Completion::ignored_with(format!(
+            "non-strict: {}",
+            failure.headline()
+        ))),
+        Outcome::Informational(None) => Ok(Completion::ignored_with(
+            "informational: as the case describes",
+        )),
+        Outcome::Informational(Some(failure)) => Ok(Completion::ignored_with(format!(
+            "informational: {}",
+            failure.headline()
+        ))),
+        Outcome::Skipped(reason) => Ok(Completion::ignored_with(format!("skipped: {reason}"))),
     }
 }
 

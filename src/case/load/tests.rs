@@ -3,11 +3,26 @@
 use std::path::Path;
 
 use super::*;
+use crate::case::claims::parse_registry;
+use crate::case::model::Level;
 
-const HEAD: &str = "id: t.case\nsummary: s\nclaim: {section: x, level: MUST, quote: q}\nactors: [alice, bob]\nsteps:\n";
+const HEAD: &str = "id: t.case\nsummary: s\nclaims: [c.one]\nactors: [alice, bob]\nsteps:\n";
+
+const CLAIMS: &str = "claims:\n  - {id: c.one, section: x, quote: q, level: MUST, since: v1.1}\n  - {id: c.two, section: x, quote: q, level: SHOULD, since: v1.16}\n  - {id: c.far, section: x, quote: q, level: MUST, since: r0.3.0, not_testable: needs federation}\n";
+
+fn claims() -> Source {
+    Source {
+        path: "claims.yaml".into(),
+        text: CLAIMS.into(),
+    }
+}
+
+fn registry() -> Registry {
+    parse_registry(Path::new("claims.yaml"), CLAIMS).unwrap()
+}
 
 fn parse(steps: &str) -> Result<Case, LoadError> {
-    parse_case(Path::new("t.yaml"), &format!("{HEAD}{steps}")).map(|(case, _)| case)
+    parse_case(Path::new("t.yaml"), &format!("{HEAD}{steps}"), &registry()).map(|(case, _)| case)
 }
 
 fn message(steps: &str) -> String {
@@ -120,8 +135,53 @@ fn one_bad_file_does_not_hide_the_others() {
         path: "dup.yaml".into(),
         text: good.text.clone(),
     };
-    let catalogue = load(&[good, bad, duplicate]);
+    let catalogue = load(&claims(), &[good, bad, duplicate]);
     assert_eq!(catalogue.cases.len(), 1);
     assert_eq!(catalogue.errors.len(), 2);
     assert!(matches!(catalogue.errors[1], LoadError::DuplicateId { .. }));
+}
+
+#[test]
+fn cases_resolve_their_claims_and_take_the_strictest_level_and_newest_version() {
+    let text = format!(
+        "{}  - as: alice\n    call: GET /x\n",
+        HEAD.replace("claims: [c.one]", "claims: [c.two, c.one]")
+    );
+    let (case, _) = parse_case(Path::new("t.yaml"), &text, &registry()).unwrap();
+    assert_eq!(case.level(), Level::Must);
+    assert_eq!(
+        case.since().map(|v| v.to_string()),
+        Some("v1.16".to_string())
+    );
+}
+
+#[test]
+fn unknown_claims_are_errors_with_a_suggestion() {
+    let text = format!(
+        "{}  - as: alice\n    call: GET /x\n",
+        HEAD.replace("claims: [c.one]", "claims: [c.onee]")
+    );
+    let err = parse_case(Path::new("t.yaml"), &text, &registry())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "t.yaml:3:10: unknown claim `c.onee`; claims are listed in claims.yaml (did you mean `c.one`?)"
+    );
+}
+
+#[test]
+fn claims_without_cases_are_errors_unless_not_testable() {
+    let good = Source {
+        path: "good.yaml".into(),
+        text: format!("{HEAD}  - as: alice\n    call: GET /x\n"),
+    };
+    let catalogue = load(&claims(), &[good]);
+    let messages: Vec<String> = catalogue.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        vec![
+            "claims.yaml:3:10: claim `c.two` has no case; write one, or mark it `not_testable: <reason>`"
+        ]
+    );
 }

@@ -1,0 +1,105 @@
+//! Loading the suite a command works on, and the registration method of a run.
+
+use std::path::{Path, PathBuf};
+
+use super::{Exit, RegisterMode, SuiteArgs};
+use crate::builtin::{self, Suite};
+use crate::case::{Catalogue, LoadError, load, read_claims, read_dir};
+use crate::target::{Registration, SharedSecret};
+
+/// A loaded suite: its catalogue, where its snapshots are, and the load errors of bad files.
+pub(super) struct Loaded {
+    /// The claims, the cases that loaded and the errors of the rest.
+    pub catalogue: Catalogue,
+    /// The snapshots directory.
+    pub snapshots: PathBuf,
+    _extracted: Option<tempfile::TempDir>,
+}
+
+/// Loads the suite `args` names: a directory, the source checkout's, or the built-in copy.
+pub(super) fn load_suite(args: &SuiteArgs) -> Result<Loaded, LoadError> {
+    let suite = match &args.cases {
+        Some(dir) => Suite::directory(dir.clone(), args.snapshots.clone()),
+        None => Suite::default_suite(),
+    };
+    match suite {
+        Suite::Directory { cases, snapshots } => {
+            let claims = read_claims(&cases)?;
+            let sources = read_dir(&cases)?;
+            Ok(Loaded {
+                catalogue: load(&claims, &sources),
+                snapshots,
+                _extracted: None,
+            })
+        }
+        Suite::Builtin => {
+            let unreadable = |e: std::io::Error| LoadError::Unreadable {
+                file: "built-in snapshots".into(),
+                reason: e.to_string(),
+            };
+            let dir = tempfile::tempdir().map_err(unreadable)?;
+            builtin::write_snapshots(dir.path()).map_err(unreadable)?;
+            let snapshots = dir.path().to_path_buf();
+            let catalogue = load(&builtin::claims(), &builtin::sources());
+            Ok(Loaded {
+                catalogue,
+                snapshots,
+                _extracted: Some(dir),
+            })
+        }
+    }
+}
+
+/// Prints load errors to standard error, one per line.
+pub(super) fn print_load_errors(errors: &[LoadError]) {
+    for err in errors {
+        eprintln!("error: {err}");
+    }
+}
+
+/// `mxconform list`: every case with its level and claims.
+pub(super) fn list(args: &SuiteArgs) -> Exit {
+    let loaded = match load_suite(args) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            print_load_errors(&[err]);
+            return Exit::BadInput;
+        }
+    };
+    for case in &loaded.catalogue.cases {
+        let claims: Vec<&str> = case.claims.iter().map(|c| c.id.as_str()).collect();
+        println!("{}  {}  {}", case.id, case.level(), claims.join(", "));
+        println!("    {}", case.summary);
+    }
+    print_load_errors(&loaded.catalogue.errors);
+    if loaded.catalogue.errors.is_empty() {
+        Exit::Passed
+    } else {
+        Exit::BadInput
+    }
+}
+
+/// The registration method, with the shared secret read from a file or `MXCONFORM_SHARED_SECRET`.
+pub fn registration(
+    mode: RegisterMode,
+    secret_file: Option<&Path>,
+) -> Result<Registration, String> {
+    match mode {
+        RegisterMode::Open => Ok(Registration::Open),
+        RegisterMode::SharedSecret => {
+            let secret = match secret_file {
+                Some(path) => std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read the shared secret file {}: {e}", path.display()))?
+                    .trim()
+                    .to_string(),
+                None => std::env::var("MXCONFORM_SHARED_SECRET").map_err(|_| {
+                    "--register shared-secret needs the secret in MXCONFORM_SHARED_SECRET or a file named by --shared-secret-file".to_string()
+                })?,
+            };
+            if secret.is_empty() {
+                return Err("the registration shared secret is empty".into());
+            }
+            Ok(Registration::SharedSecret(SharedSecret::new(secret)))
+        }
+    }
+}
