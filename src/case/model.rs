@@ -49,7 +49,7 @@ pub enum Level {
 
 impl std::fmt::Display for Level {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Level::Must => "MUST",
             Level::Should => "SHOULD",
             Level::May => "MAY",

@@ -48,11 +48,12 @@ impl FromStr for SpecVersion {
 
 impl fmt::Display for SpecVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.major == 0 {
-            write!(f, "r0.{}.{}", self.minor, self.patch)
+        let text = if self.major == 0 {
+            format!("r0.{}.{}", self.minor, self.patch)
         } else {
-            write!(f, "v{}.{}", self.major, self.minor)
-        }
+            format!("v{}.{}", self.major, self.minor)
+        };
+        f.pad(&text)
     }
 }
 
