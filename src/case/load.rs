@@ -522,8 +522,24 @@ impl Validator<'_> {
                 }
             }
         }
+        let mut types = Vec::new();
+        if let Some(map) = raw.types {
+            for (pointer, json_type) in map.value {
+                if !pointer.is_empty() && !pointer.starts_with('/') {
+                    return Err(self.invalid(
+                        &map.referenced,
+                        format!(
+                            "`types` keys are JSON pointers such as `/is_direct`, found `{pointer}`"
+                        ),
+                    ));
+                }
+                self.check_str(&pointer, &map.referenced, defined)?;
+                types.push((pointer, json_type));
+            }
+        }
         Ok(Expect {
             only_keys,
+            types,
             status: raw.status.map(|s| s.value),
             errcode: raw.errcode.map(|e| e.into_vec()).unwrap_or_default(),
             body: raw.body.map(|v| v.value),

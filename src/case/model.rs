@@ -136,8 +136,42 @@ pub struct Expect {
     pub absent: Vec<String>,
     /// JSON pointer → the only keys the object there (or each object of the array there) may have.
     pub only_keys: Vec<(String, Vec<String>)>,
+    /// JSON pointer → the JSON type the value there must have when it is present.
+    pub types: Vec<(String, JsonType)>,
     /// How arrays in `body` and `excludes` are matched.
     pub arrays: ArrayMatch,
+}
+
+/// A JSON value's type, as `types` expectations name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonType {
+    /// `true` or `false`.
+    Boolean,
+    /// A number.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+    /// `null`.
+    Null,
+}
+
+impl JsonType {
+    /// The type of `value`.
+    pub fn of(value: &Value) -> JsonType {
+        match value {
+            Value::Bool(_) => JsonType::Boolean,
+            Value::Number(_) => JsonType::Number,
+            Value::String(_) => JsonType::String,
+            Value::Array(_) => JsonType::Array,
+            Value::Object(_) => JsonType::Object,
+            Value::Null => JsonType::Null,
+        }
+    }
 }
 
 /// A named projection of a response, compared with an insta snapshot.

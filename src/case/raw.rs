@@ -4,6 +4,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
+use std::collections::BTreeMap;
+
+use super::model::JsonType;
 use crate::matcher::ArrayMatch;
 
 /// A case file's top level.
@@ -57,6 +60,7 @@ pub(super) struct RawExpect {
     #[serde(default)]
     pub absent: Vec<Spanned<String>>,
     pub only_keys: Option<Spanned<Map<String, Value>>>,
+    pub types: Option<Spanned<BTreeMap<String, JsonType>>>,
     #[serde(default)]
     pub arrays: ArrayMatch,
 }

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::vars::Vars;
 use crate::case::Expect;
+use crate::case::model::JsonType;
 use crate::matcher::{ArrayMatch, contains, short};
 use crate::target::Response;
 
@@ -60,6 +61,17 @@ pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String
         if let Some(value) = response.body.pointer(&pointer) {
             found.push(format!(
                 "body: expected nothing at {pointer}, found {}",
+                short(value)
+            ));
+        }
+    }
+    for (pointer, wanted) in &expect.types {
+        let pointer = vars.pointer(pointer);
+        if let Some(value) = response.body.pointer(&pointer)
+            && JsonType::of(value) != *wanted
+        {
+            found.push(format!(
+                "body: {pointer} is {}; where present it must be of type {wanted:?}",
                 short(value)
             ));
         }
@@ -154,6 +166,32 @@ mod tests {
         assert_eq!(
             problems(&expect, &response(200, json!({})), &Vars::default()).len(),
             1
+        );
+    }
+
+    #[test]
+    fn types_hold_where_the_value_is_present() {
+        let expect = Expect {
+            types: vec![("/is_direct".into(), JsonType::Boolean)],
+            ..Expect::default()
+        };
+        assert!(
+            problems(
+                &expect,
+                &response(200, json!({"is_direct": false})),
+                &Vars::default()
+            )
+            .is_empty()
+        );
+        assert!(problems(&expect, &response(200, json!({})), &Vars::default()).is_empty());
+        let found = problems(
+            &expect,
+            &response(200, json!({"is_direct": "true"})),
+            &Vars::default(),
+        );
+        assert_eq!(
+            found,
+            vec!["body: /is_direct is \"true\"; where present it must be of type Boolean"]
         );
     }
 
