@@ -20,11 +20,13 @@ pub enum Suite {
 }
 
 impl Suite {
-    /// The source checkout's suite when it is present on disk, else the built-in copy.
+    /// The source checkout's suite when this binary was built in and runs from that checkout
+    /// (`cargo run`, `cargo test`), so snapshot updates land there; else the built-in copy.
     pub fn default_suite() -> Suite {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let runs_from_checkout = std::env::current_exe().is_ok_and(|exe| exe.starts_with(root));
         let cases = root.join("cases");
-        if cases.is_dir() {
+        if runs_from_checkout && cases.is_dir() {
             Suite::Directory {
                 cases,
                 snapshots: root.join("snapshots"),

@@ -10,7 +10,7 @@ pub mod template;
 
 pub use claims::{Claim, Registry};
 pub use error::{LoadError, Position};
-pub use load::{Catalogue, Source, load, read_claims, read_dir};
+pub use load::{Catalogue, Source, load, load_dir, read_claims, read_dir};
 pub use model::{
     Action, ArrayMatch, Body, Call, Case, Expect, Level, SnapshotSpec, Step, SyncUntil,
 };

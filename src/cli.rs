@@ -85,7 +85,7 @@ struct RunArgs {
     #[arg(long, env = "MXCONFORM_TEST_THREADS", default_value_t = 8)]
     test_threads: usize,
     /// Match FILTER against whole case ids rather than substrings.
-    #[arg(long, env = "MXCONFORM_EXACT")]
+    #[arg(long, env = "MXCONFORM_EXACT", value_parser = clap::builder::BoolishValueParser::new())]
     exact: bool,
     #[command(flatten)]
     suite: SuiteArgs,

@@ -79,8 +79,8 @@ impl Outcome {
     /// How bad the outcome is, for summarising several into one: higher is worse.
     pub fn severity(&self) -> u8 {
         match self {
-            Outcome::Pass => 0,
-            Outcome::Skipped(_) => 1,
+            Outcome::Skipped(_) => 0,
+            Outcome::Pass => 1,
             Outcome::Informational(_) => 2,
             Outcome::NonStrict(_) => 3,
             Outcome::Fail(_) => 4,

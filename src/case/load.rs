@@ -16,6 +16,9 @@ use super::template::{references, value_references};
 /// How long a `sync_until` polls when the case does not say.
 pub const DEFAULT_WITHIN: Duration = Duration::from_secs(10);
 
+/// The longest `within` a case may ask for.
+pub const LONGEST_WITHIN: Duration = Duration::from_secs(600);
+
 /// HTTP methods a `call` may use.
 const METHODS: &[&str] = &["GET", "PUT", "POST", "DELETE"];
 
@@ -52,6 +55,12 @@ pub fn read_claims(dir: &Path) -> Result<Source, LoadError> {
         ),
     })?;
     Ok(Source { path, text })
+}
+
+/// Loads a cases directory: its `claims.yaml` and every case file below it.
+pub fn load_dir(dir: &Path) -> Result<Catalogue, LoadError> {
+    let claims = read_claims(dir)?;
+    Ok(load(&claims, &read_dir(dir)?))
 }
 
 /// Every `*.yaml` file below `dir`, sorted by path.
@@ -234,8 +243,16 @@ impl Validator<'_> {
 
     fn case(&self, raw: RawCase) -> Result<(Case, Position), LoadError> {
         let id_at = self.at(&raw.id.referenced);
-        if raw.id.value.trim().is_empty() {
-            return Err(self.invalid(&raw.id.referenced, "the case id must not be empty"));
+        let id_ok = !raw.id.value.is_empty()
+            && !raw.id.value.starts_with('.')
+            && raw.id.value.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_')
+            });
+        if !id_ok {
+            return Err(self.invalid(
+                &raw.id.referenced,
+                format!("case id `{}` must be lower-case letters, digits, `.`, `-` or `_`, such as `dm.create-room.invitee-flagged`", raw.id.value),
+            ));
         }
         let mut actors = Vec::new();
         for actor in &raw.actors {
@@ -378,6 +395,7 @@ impl Validator<'_> {
             for (name, pointer) in map.value {
                 match pointer {
                     Value::String(p) if p.is_empty() || p.starts_with('/') => {
+                        self.check_str(&p, &map.referenced, defined)?;
                         defined.push(name.clone());
                         save.push((name, p));
                     }
@@ -468,12 +486,24 @@ impl Validator<'_> {
             self.check_value(filter, defined)?;
         }
         let within = match sync.within {
-            Some(w) => humantime::parse_duration(&w.value).map_err(|e| {
-                self.invalid(
-                    &w.referenced,
-                    format!("`within` must be a duration such as `10s` or `500ms`: {e}"),
-                )
-            })?,
+            Some(w) => {
+                let parsed = humantime::parse_duration(&w.value).map_err(|e| {
+                    self.invalid(
+                        &w.referenced,
+                        format!("`within` must be a duration such as `10s` or `500ms`: {e}"),
+                    )
+                })?;
+                if parsed.is_zero() || parsed > LONGEST_WITHIN {
+                    return Err(self.invalid(
+                        &w.referenced,
+                        format!(
+                            "`within` must be more than 0s and at most {}",
+                            humantime::format_duration(LONGEST_WITHIN)
+                        ),
+                    ));
+                }
+                parsed
+            }
             None => DEFAULT_WITHIN,
         };
         Ok(SyncUntil {

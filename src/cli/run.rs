@@ -6,6 +6,7 @@ use super::suite::{Loaded, load_suite, print_load_errors, registration};
 use super::{Exit, RunArgs};
 use crate::report;
 use crate::run::Session;
+use crate::target::TargetSpec;
 use crate::verdict::{Outcome, Tally, Verdict};
 
 /// What a run produced, for the commands that report on it.
@@ -31,9 +32,16 @@ pub(super) fn execute(args: &RunArgs) -> Result<Ran, Exit> {
         Session::start(&args.target, registration, loaded.snapshots.clone()).map_err(|err| {
             print_load_errors(&loaded.catalogue.errors);
             eprintln!("error: {err}");
-            Exit::Unreachable
+            if loaded.catalogue.errors.is_empty() {
+                Exit::Unreachable
+            } else {
+                Exit::BadInput
+            }
         })?;
-    println!("target: {} ({})", args.target, session.target_url());
+    match &args.target {
+        TargetSpec::Url(_) => println!("target: {}", args.target),
+        other => println!("target: {other} ({})", session.target_url()),
+    }
     let arguments = Arguments {
         filter: args.filter.clone(),
         exact: args.exact,

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Exit, RegisterMode, SuiteArgs};
 use crate::builtin::{self, Suite};
-use crate::case::{Catalogue, LoadError, load, read_claims, read_dir};
+use crate::case::{Catalogue, LoadError, load, load_dir};
 use crate::target::{Registration, SharedSecret};
 
 /// A loaded suite: its catalogue, where its snapshots are, and the load errors of bad files.
@@ -23,15 +23,11 @@ pub(super) fn load_suite(args: &SuiteArgs) -> Result<Loaded, LoadError> {
         None => Suite::default_suite(),
     };
     match suite {
-        Suite::Directory { cases, snapshots } => {
-            let claims = read_claims(&cases)?;
-            let sources = read_dir(&cases)?;
-            Ok(Loaded {
-                catalogue: load(&claims, &sources),
-                snapshots,
-                _extracted: None,
-            })
-        }
+        Suite::Directory { cases, snapshots } => Ok(Loaded {
+            catalogue: load_dir(&cases)?,
+            snapshots,
+            _extracted: None,
+        }),
         Suite::Builtin => {
             let unreadable = |e: std::io::Error| LoadError::Unreadable {
                 file: "built-in snapshots".into(),

@@ -23,11 +23,6 @@ impl Minter {
         }
     }
 
-    /// The per-run prefix.
-    pub fn prefix(&self) -> &str {
-        &self.prefix
-    }
-
     /// A localpart for actor `name` that no earlier registration of this run used.
     pub fn localpart(&self, name: &str) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use super::Session;
-use crate::case::{load, read_claims, read_dir};
+use crate::case::load_dir;
 use crate::target::{Registration, TargetSpec};
 
 /// Runs the cases in `root/cases` against `target`, comparing with `root/snapshots`.
@@ -15,15 +15,13 @@ use crate::target::{Registration, TargetSpec};
 /// `--list` lists the trials without reaching the target.
 pub fn test_main(root: &Path, target: &TargetSpec, registration: Registration) -> ExitCode {
     let args = Arguments::from_args();
-    let cases = root.join("cases");
-    let catalogue =
-        match read_claims(&cases).and_then(|claims| Ok(load(&claims, &read_dir(&cases)?))) {
-            Ok(catalogue) => catalogue,
-            Err(err) => {
-                eprintln!("error: {err}");
-                return ExitCode::from(2);
-            }
-        };
+    let catalogue = match load_dir(&root.join("cases")) {
+        Ok(catalogue) => catalogue,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
     let mut trials: Vec<Trial> = catalogue
         .errors
         .iter()

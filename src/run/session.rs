@@ -1,5 +1,6 @@
 //! A run session: one tokio runtime, one HTTP client, one target, and a libtest-mimic trial per case.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +12,7 @@ use super::case::{Run, run_case};
 use crate::case::{Case, SpecVersion};
 use crate::target::synapse::Stopper;
 use crate::target::{Connected, Registration, TargetError, TargetSpec};
-use crate::verdict::{Outcome, Verdict};
+use crate::verdict::{Failure, Outcome, Verdict};
 
 /// The shared state of one run of the suite.
 pub struct Session {
@@ -77,7 +78,9 @@ impl Session {
                 let handle = self.runtime.handle().clone();
                 let area = case.id.split('.').next().unwrap_or_default().to_string();
                 Trial::ignorable_test(case.id.clone(), move || {
-                    let verdict = handle.block_on(run_case(&run, &case));
+                    let ran =
+                        catch_unwind(AssertUnwindSafe(|| handle.block_on(run_case(&run, &case))));
+                    let verdict = ran.unwrap_or_else(|panic| panicked(&case, panic.as_ref()));
                     let result = trial_result(&case, &verdict.outcome);
                     verdicts
                         .lock()
@@ -104,6 +107,27 @@ impl Session {
             .clone();
         verdicts.sort_by(|a, b| a.case_id.cmp(&b.case_id));
         verdicts
+    }
+}
+
+/// The verdict of a case whose run panicked: an error, so it still counts and still fails the run.
+fn panicked(case: &Case, payload: &(dyn std::any::Any + Send)) -> Verdict {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("no message");
+    let failure = Failure {
+        step: None,
+        location: case.file.display().to_string(),
+        action: "running the case".into(),
+        detail: format!("the harness panicked: {message}"),
+    };
+    Verdict {
+        case_id: case.id.clone(),
+        level: case.level(),
+        outcome: Outcome::Error(failure),
+        duration: Default::default(),
     }
 }
 

@@ -8,6 +8,7 @@ use tokio::time::Instant;
 use super::vars::{Vars, query_value};
 use crate::case::SyncUntil;
 use crate::matcher::{ArrayMatch, contains, short};
+use crate::redact::redacted;
 use crate::target::{Homeserver, Response, TargetError};
 
 /// The longest single long-poll; the server answers sooner when something arrives.
@@ -64,6 +65,10 @@ pub async fn sync_until(
             .request("GET", &path, Some(token), None)
             .await
             .map_err(SyncFailure::Target)?;
+        let response = Response {
+            status: response.status,
+            body: redacted(&response.body),
+        };
         if response.status != 200 {
             return Err(SyncFailure::Status(response));
         }

@@ -170,7 +170,7 @@ impl Homeserver {
             && let (Some(seconds), Value::Object(map)) = (retry_after, &mut body)
         {
             map.entry("retry_after_ms")
-                .or_insert(Value::from(seconds * 1000));
+                .or_insert(Value::from(seconds.saturating_mul(1000)));
         }
         Ok(Response { status, body })
     }

@@ -91,7 +91,11 @@ fn error_summary(body: &Value) -> String {
     ) {
         (Some(code), Some(text)) => format!("{code}: {text}"),
         (Some(code), None) => code.to_string(),
-        _ => body.to_string().chars().take(200).collect(),
+        _ => crate::redact::redacted(body)
+            .to_string()
+            .chars()
+            .take(200)
+            .collect(),
     }
 }
 

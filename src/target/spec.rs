@@ -58,11 +58,25 @@ fn is_release(version: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '.')
 }
 
+/// The URL without `user:password@`, for printing.
+fn without_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
 impl fmt::Display for TargetSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TargetSpec::Fake => f.write_str("fake"),
-            TargetSpec::Url(url) => f.write_str(url),
+            TargetSpec::Url(url) => f.write_str(&without_userinfo(url)),
             TargetSpec::Synapse { version, .. } => write!(f, "synapse@{version}"),
         }
     }
@@ -147,5 +161,9 @@ mod tests {
         assert!("synapse@latest".parse::<TargetSpec>().is_err());
         assert!("synapse@1.2; rm -rf /".parse::<TargetSpec>().is_err());
         assert!("dendrite".parse::<TargetSpec>().is_err());
+        assert_eq!(
+            TargetSpec::Url("https://u:secret@hs.example/x".into()).to_string(),
+            "https://hs.example/x"
+        );
     }
 }

@@ -33,7 +33,6 @@ pub enum SynapseError {
 
 /// A running Synapse owned by this process; dropping it stops the server.
 pub struct ManagedSynapse {
-    version: String,
     url: String,
     secret: SharedSecret,
     data: Mutex<Option<tempfile::TempDir>>,
@@ -78,7 +77,6 @@ impl ManagedSynapse {
         let log = data.path().join("homeserver.log");
         let mut child = process::spawn(&venv, &config_path, &log)?;
         let synapse = ManagedSynapse {
-            version: version.to_string(),
             url: format!("http://127.0.0.1:{port}"),
             secret: SharedSecret::new(secret),
             log,
@@ -122,11 +120,6 @@ impl ManagedSynapse {
     /// The base URL of the client-server API.
     pub fn url(&self) -> &str {
         &self.url
-    }
-
-    /// The release running.
-    pub fn version(&self) -> &str {
-        &self.version
     }
 
     /// Shared-secret registration with this server's secret.

@@ -114,6 +114,21 @@ fn bad_values_say_what_was_expected() {
 }
 
 #[test]
+fn case_ids_are_safe_file_name_parts() {
+    let text = format!(
+        "{}  - as: alice\n    call: GET /x\n",
+        HEAD.replace("id: t.case", "id: ../Escape")
+    );
+    let err = parse_case(Path::new("t.yaml"), &text, &registry())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("t.yaml:1:5: case id `../Escape` must be lower-case letters"),
+        "{err}"
+    );
+}
+
+#[test]
 fn snapshot_names_are_unique_within_a_case() {
     let text = message(
         "  - as: alice\n    call: GET /x\n    snapshot: {name: a}\n  - as: alice\n    call: GET /y\n    snapshot: {name: a}\n",
