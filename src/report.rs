@@ -50,7 +50,7 @@ pub fn outcome_sections(verdicts: &[Verdict]) -> String {
 }
 
 /// The claims registry with the cases that check each claim and, given verdicts, each claim's verdict:
-/// the worst outcome among its cases.
+/// the worst outcome among its cases, each judged at the claim's own level.
 pub fn claims_table(registry: &Registry, cases: &[Case], verdicts: Option<&[Verdict]>) -> String {
     let mut out = String::new();
     let (mut covered, mut untestable) = (0, 0);
@@ -65,8 +65,9 @@ pub fn claims_table(registry: &Registry, cases: &[Case], verdicts: Option<&[Verd
             (None, Some(verdicts)) => verdicts
                 .iter()
                 .filter(|v| checking.contains(&v.case_id.as_str()))
-                .max_by_key(|v| v.outcome.severity())
-                .map_or("not run".to_string(), |v| v.outcome.label().to_string()),
+                .map(|v| v.outcome.at_level(claim.level))
+                .max_by_key(Outcome::severity)
+                .map_or("not run".to_string(), |o| o.label().to_string()),
             (None, None) => String::new(),
         };
         if claim.not_testable.is_some() {

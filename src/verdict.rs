@@ -71,6 +71,17 @@ impl Outcome {
         }
     }
 
+    /// The same execution judged at another level: how a case's outcome reads for each of its claims.
+    pub fn at_level(&self, level: Level) -> Outcome {
+        match self {
+            Outcome::Pass | Outcome::Informational(None) => judge(level, Execution::Held),
+            Outcome::Fail(f) | Outcome::NonStrict(f) | Outcome::Informational(Some(f)) => {
+                judge(level, Execution::Broken(f.clone()))
+            }
+            Outcome::Skipped(_) | Outcome::Error(_) => self.clone(),
+        }
+    }
+
     /// True for the outcomes that make the run fail: `fail` and `error`.
     pub fn is_failure(&self) -> bool {
         matches!(self, Outcome::Fail(_) | Outcome::Error(_))
@@ -225,6 +236,27 @@ mod tests {
         assert_eq!(
             judge(Level::Info, Execution::Aborted(failure())),
             Outcome::Error(failure())
+        );
+    }
+
+    #[test]
+    fn an_outcome_reads_at_each_claim_level() {
+        let failed = Outcome::Fail(failure());
+        assert_eq!(
+            failed.at_level(Level::Should),
+            Outcome::NonStrict(failure())
+        );
+        assert_eq!(
+            failed.at_level(Level::Info),
+            Outcome::Informational(Some(failure()))
+        );
+        assert_eq!(
+            Outcome::Pass.at_level(Level::May),
+            Outcome::Informational(None)
+        );
+        assert_eq!(
+            Outcome::Skipped("r".into()).at_level(Level::Must),
+            Outcome::Skipped("r".into())
         );
     }
 
