@@ -118,8 +118,8 @@ fn walk(
     }
 }
 
-/// A JSON pointer to `path` (a sequence of keys).
-fn escape(key: &str) -> String {
+/// `key` as a JSON pointer reference token (RFC 6901: `~` → `~0`, `/` → `~1`).
+pub fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 

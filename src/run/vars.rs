@@ -6,6 +6,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use crate::case::template::{render_str, render_value, text_of};
+use crate::matcher::escape;
 
 /// Characters left as they are in a path segment: unreserved ones and the sigils of Matrix ids.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -56,8 +57,7 @@ impl Vars {
     /// A JSON pointer template, with each value escaped as a reference token.
     pub fn pointer(&self, template: &str) -> String {
         render_str(template, &|name| {
-            self.get(name)
-                .map(|v| text_of(v).replace('~', "~0").replace('/', "~1"))
+            self.get(name).map(|v| escape(&text_of(v)))
         })
     }
 }
