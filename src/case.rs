@@ -8,7 +8,7 @@ mod raw;
 pub mod spec_version;
 pub mod template;
 
-pub use claims::{Claim, Registry};
+pub use claims::{Claim, Registry, Subject};
 pub use error::{LoadError, Position};
 pub use load::{Catalogue, Source, load, load_dir, read_claims, read_dir};
 pub use model::{

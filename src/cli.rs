@@ -24,6 +24,8 @@ pub enum Exit {
     BadInput = 2,
     /// The target could not be reached or set up, or a case could not be carried out.
     Unreachable = 3,
+    /// A step that sets a case up (and checks no claim) did not get the answer it needs.
+    Blocked = 4,
 }
 
 impl From<Exit> for ExitCode {
@@ -46,7 +48,7 @@ enum Command {
     Run(RunArgs),
     /// Print the cases: id, requirement level and claims.
     List(SuiteArgs),
-    /// Print the claims registry with its coverage; with --run, also each claim's verdict.
+    /// Print the claims registry with its coverage; with --run, also each claim's verdict; with --gaps, the spec gaps.
     Claims(ClaimsArgs),
 }
 
@@ -97,8 +99,11 @@ struct RunArgs {
 #[derive(Debug, Args)]
 struct ClaimsArgs {
     /// Run the cases first and show each claim's verdict.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "gaps")]
     run: bool,
+    /// List only the claims where the specification is silent, ambiguous or contradicts itself.
+    #[arg(long)]
+    gaps: bool,
     #[command(flatten)]
     run_args: RunArgs,
 }

@@ -123,6 +123,29 @@ pub fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
+/// The value at a JSON pointer in which a `*` segment stands for every element of an array (or
+/// every value of an object): `/events/*/type` is the list of the events' types. `None` when a
+/// plain segment does not resolve; elements where the rest does not resolve are left out.
+pub fn select(value: &Value, pointer: &str) -> Option<Value> {
+    let Some((head, rest)) = pointer.split_once("/*") else {
+        return value.pointer(pointer).cloned();
+    };
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return value.pointer(pointer).cloned();
+    }
+    let items: Vec<&Value> = match value.pointer(head)? {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(map) => map.values().collect(),
+        _ => return None,
+    };
+    Some(Value::Array(
+        items
+            .into_iter()
+            .filter_map(|item| select(item, rest))
+            .collect(),
+    ))
+}
+
 /// A compact rendering of a value, cut to a readable length.
 pub fn short(value: &Value) -> String {
     let text = value.to_string();
@@ -136,6 +159,19 @@ pub fn short(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn select_maps_star_segments_over_arrays() {
+        let v = serde_json::json!({"events": [{"type": "a", "c": {"x": 1}}, {"type": "b"}]});
+        assert_eq!(
+            select(&v, "/events/*/type"),
+            Some(serde_json::json!(["a", "b"]))
+        );
+        assert_eq!(select(&v, "/events/*/c/x"), Some(serde_json::json!([1])));
+        assert_eq!(select(&v, "/events/0/type"), Some(serde_json::json!("a")));
+        assert_eq!(select(&v, "/nothing/*/type"), None);
+        assert_eq!(select(&v, "/events/*x"), None);
+    }
     use serde_json::json;
 
     #[test]

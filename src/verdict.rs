@@ -3,9 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::case::Level;
+use crate::case::{Case, Claim, Level};
 
-/// The result of running one case.
+/// The result of running one case, or of judging one claim within it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Every step did what the claim says.
@@ -14,37 +14,204 @@ pub enum Outcome {
     Fail(Failure),
     /// A SHOULD claim is broken: reported, but not a failure of the run.
     NonStrict(Failure),
-    /// An INFO or MAY claim: what the server did is recorded (`Some` where it departs from the case), no verdict.
-    Informational(Option<Failure>),
+    /// An INFO or MAY claim: what the server did is recorded, no verdict.
+    Informational(Observation),
     /// Not run: the server does not advertise the specification version the claim needs.
     Skipped(String),
+    /// A step that checks no claim (setup) did not get the answer it needs; the case's claims
+    /// after it were not reached.
+    Blocked(Failure),
+    /// A claim whose checking steps were not all carried out, because an earlier step broke.
+    NotReached(String),
     /// The case could not be carried out: provisioning, transport.
     Error(Failure),
 }
 
-/// What carrying out a case's steps produced, before judging.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Execution {
-    /// Every expectation held.
-    Held,
-    /// An expectation did not hold.
-    Broken(Failure),
-    /// A step could not be carried out.
-    Aborted(Failure),
+/// What an informational claim recorded of the server's behaviour.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Observation {
+    /// What the server answered where the case looked: `pointer: value` or `pointer: absent`.
+    pub observed: Vec<String>,
+    /// Where the server departed from what the case describes, if it did.
+    pub departure: Option<Failure>,
 }
 
-/// Judges an execution by the case's level: MUST fails, SHOULD is non-strict, MAY and INFO inform.
-pub fn judge(level: Level, execution: Execution) -> Outcome {
-    match (execution, level) {
-        (Execution::Aborted(failure), _) => Outcome::Error(failure),
-        (Execution::Held, Level::Must | Level::Should) => Outcome::Pass,
-        (Execution::Held, Level::May | Level::Info) => Outcome::Informational(None),
-        (Execution::Broken(failure), Level::Must) => Outcome::Fail(failure),
-        (Execution::Broken(failure), Level::Should) => Outcome::NonStrict(failure),
-        (Execution::Broken(failure), Level::May | Level::Info) => {
-            Outcome::Informational(Some(failure))
+impl Observation {
+    /// One line: the departure's headline, if any, then what was observed.
+    pub fn summary(&self) -> String {
+        let observed = self.observed.join("; ");
+        match (&self.departure, observed.is_empty()) {
+            (Some(f), true) => format!("differs: {}", f.headline()),
+            (Some(f), false) => format!("differs: {}; observed {observed}", f.headline()),
+            (None, true) => "held; nothing recorded".into(),
+            (None, false) => format!("observed {observed}"),
         }
     }
+}
+
+/// Where carrying out a case's steps stopped early, before judging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// An expectation of step `step` (0-based) broke; it charges `claims`.
+    Broken {
+        /// 0-based index of the step.
+        step: usize,
+        /// The claims the broken expectations check.
+        claims: Vec<String>,
+        /// What was expected and found.
+        failure: Failure,
+    },
+    /// Step `step` (0-based), which checks none of the claims it broke, did not get what it needs.
+    Blocked {
+        /// 0-based index of the step.
+        step: usize,
+        /// What was expected and found.
+        failure: Failure,
+    },
+    /// A step could not be carried out (provisioning, transport); `step` is `None` before the first.
+    Aborted {
+        /// 0-based index of the step, if one had started.
+        step: Option<usize>,
+        /// What went wrong.
+        failure: Failure,
+    },
+}
+
+/// What carrying out a case's steps produced, before judging.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Execution {
+    /// Why the steps stopped early; `None` when every step ran and held.
+    pub stop: Option<Stop>,
+    /// What each step recorded under `observe`, by 0-based step index.
+    pub observed: Vec<(usize, Vec<String>)>,
+}
+
+/// How one claim fared in one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimVerdict {
+    /// The claim id.
+    pub claim: String,
+    /// The claim's level, which its outcome is judged at.
+    pub level: Level,
+    /// The claim's outcome in this case.
+    pub outcome: Outcome,
+}
+
+/// Judges an execution claim by claim: each claim only by the steps that check it, at its own level.
+/// The case's outcome is the worst broken claim, `blocked` when a setup step broke, `error` when
+/// a step could not be carried out; otherwise `pass`, or `informational` when every claim is INFO or MAY.
+pub fn judge(case: &Case, execution: &Execution) -> (Outcome, Vec<ClaimVerdict>) {
+    let claims: Vec<ClaimVerdict> = case
+        .claims
+        .iter()
+        .map(|claim| ClaimVerdict {
+            claim: claim.id.clone(),
+            level: claim.level,
+            outcome: judge_claim(case, claim, execution),
+        })
+        .collect();
+    let outcome = match &execution.stop {
+        Some(Stop::Aborted { failure, .. }) => Outcome::Error(failure.clone()),
+        Some(Stop::Blocked { failure, .. }) => Outcome::Blocked(failure.clone()),
+        _ => {
+            let worst = claims
+                .iter()
+                .map(|c| &c.outcome)
+                .filter(|o| o.is_broken())
+                .max_by_key(|o| o.severity());
+            match worst {
+                Some(outcome) => outcome.clone(),
+                None if case.level() >= Level::Should => Outcome::Pass,
+                None => Outcome::Informational(Observation {
+                    observed: observed_by(execution, |_| true),
+                    departure: match &execution.stop {
+                        Some(Stop::Broken { failure, .. }) => Some(failure.clone()),
+                        _ => None,
+                    },
+                }),
+            }
+        }
+    };
+    (outcome, claims)
+}
+
+/// The same outcome for every claim of `case`: for a case skipped, or one that never ran its steps.
+pub fn every_claim(case: &Case, outcome: &Outcome) -> Vec<ClaimVerdict> {
+    case.claims
+        .iter()
+        .map(|claim| ClaimVerdict {
+            claim: claim.id.clone(),
+            level: claim.level,
+            outcome: outcome.clone(),
+        })
+        .collect()
+}
+
+/// One claim's outcome in a case, from the steps that check it.
+fn judge_claim(case: &Case, claim: &Claim, execution: &Execution) -> Outcome {
+    let checking: Vec<usize> = (0..case.steps.len())
+        .filter(|&i| case.steps[i].checks_claim(&claim.id))
+        .collect();
+    let last = checking.last().copied().unwrap_or(0);
+    let held = || {
+        at_level(
+            claim.level,
+            None,
+            observed_by(execution, |i| checking.contains(&i)),
+        )
+    };
+    match &execution.stop {
+        None => held(),
+        Some(Stop::Broken {
+            step,
+            claims,
+            failure,
+        }) => {
+            if claims.contains(&claim.id) {
+                at_level(
+                    claim.level,
+                    Some(failure.clone()),
+                    observed_by(execution, |i| i == *step),
+                )
+            } else if last <= *step {
+                held()
+            } else {
+                Outcome::NotReached(format!("step {} broke before it", step + 1))
+            }
+        }
+        Some(Stop::Blocked { step, .. }) if last < *step => held(),
+        Some(Stop::Blocked { step, .. }) => {
+            Outcome::NotReached(format!("setup step {} broke before it", step + 1))
+        }
+        Some(Stop::Aborted {
+            step: Some(step), ..
+        }) if last < *step => held(),
+        Some(Stop::Aborted { failure, .. }) => Outcome::Error(failure.clone()),
+    }
+}
+
+/// Judges a claim by its level: a departure fails a MUST, is non-strict for a SHOULD and
+/// is recorded for INFO and MAY.
+pub fn at_level(level: Level, departure: Option<Failure>, observed: Vec<String>) -> Outcome {
+    match (level, departure) {
+        (Level::Must | Level::Should, None) => Outcome::Pass,
+        (Level::Must, Some(failure)) => Outcome::Fail(failure),
+        (Level::Should, Some(failure)) => Outcome::NonStrict(failure),
+        (Level::May | Level::Info, departure) => Outcome::Informational(Observation {
+            observed,
+            departure,
+        }),
+    }
+}
+
+/// What the steps picked by `pick` recorded, in step order.
+fn observed_by(execution: &Execution, pick: impl Fn(usize) -> bool) -> Vec<String> {
+    execution
+        .observed
+        .iter()
+        .filter(|(step, _)| pick(*step))
+        .flat_map(|(_, lines)| lines.iter().cloned())
+        .collect()
 }
 
 impl Outcome {
@@ -56,35 +223,34 @@ impl Outcome {
             Outcome::NonStrict(_) => "non-strict",
             Outcome::Informational(_) => "informational",
             Outcome::Skipped(_) => "skipped",
+            Outcome::Blocked(_) => "blocked",
+            Outcome::NotReached(_) => "not reached",
             Outcome::Error(_) => "error",
         }
     }
 
-    /// The failure or observation, for outcomes that have one.
+    /// The failure behind the outcome, for outcomes that have one.
     pub fn failure(&self) -> Option<&Failure> {
         match self {
-            Outcome::Fail(f)
-            | Outcome::NonStrict(f)
-            | Outcome::Error(f)
-            | Outcome::Informational(Some(f)) => Some(f),
+            Outcome::Fail(f) | Outcome::NonStrict(f) | Outcome::Blocked(f) | Outcome::Error(f) => {
+                Some(f)
+            }
+            Outcome::Informational(observation) => observation.departure.as_ref(),
             _ => None,
         }
     }
 
-    /// The same execution judged at another level: how a case's outcome reads for each of its claims.
-    pub fn at_level(&self, level: Level) -> Outcome {
-        match self {
-            Outcome::Pass | Outcome::Informational(None) => judge(level, Execution::Held),
-            Outcome::Fail(f) | Outcome::NonStrict(f) | Outcome::Informational(Some(f)) => {
-                judge(level, Execution::Broken(f.clone()))
-            }
-            Outcome::Skipped(_) | Outcome::Error(_) => self.clone(),
-        }
+    /// True for a claim the server was found to break: `fail` or `non-strict`.
+    pub fn is_broken(&self) -> bool {
+        matches!(self, Outcome::Fail(_) | Outcome::NonStrict(_))
     }
 
-    /// True for the outcomes that make the run fail: `fail` and `error`.
+    /// True for the outcomes that make the run fail: `fail`, `blocked` and `error`.
     pub fn is_failure(&self) -> bool {
-        matches!(self, Outcome::Fail(_) | Outcome::Error(_))
+        matches!(
+            self,
+            Outcome::Fail(_) | Outcome::Blocked(_) | Outcome::Error(_)
+        )
     }
 
     /// How bad the outcome is, for summarising several into one: higher is worse.
@@ -93,9 +259,11 @@ impl Outcome {
             Outcome::Skipped(_) => 0,
             Outcome::Pass => 1,
             Outcome::Informational(_) => 2,
-            Outcome::NonStrict(_) => 3,
-            Outcome::Fail(_) => 4,
-            Outcome::Error(_) => 5,
+            Outcome::NotReached(_) => 3,
+            Outcome::NonStrict(_) => 4,
+            Outcome::Fail(_) => 5,
+            Outcome::Blocked(_) => 6,
+            Outcome::Error(_) => 7,
         }
     }
 }
@@ -146,6 +314,8 @@ pub struct Verdict {
     pub level: Level,
     /// What happened.
     pub outcome: Outcome,
+    /// How each claim the case checks fared, judged only by the steps that check it.
+    pub claims: Vec<ClaimVerdict>,
     /// How long the case took.
     pub duration: Duration,
 }
@@ -163,6 +333,8 @@ pub struct Tally {
     pub informational: usize,
     /// Cases not run for want of an advertised spec version.
     pub skipped: usize,
+    /// Cases whose setup broke before their claims were reached.
+    pub blocked: usize,
     /// Cases that could not be carried out.
     pub errors: usize,
 }
@@ -178,6 +350,7 @@ impl Tally {
                 Outcome::NonStrict(_) => &mut tally.non_strict,
                 Outcome::Informational(_) => &mut tally.informational,
                 Outcome::Skipped(_) => &mut tally.skipped,
+                Outcome::Blocked(_) | Outcome::NotReached(_) => &mut tally.blocked,
                 Outcome::Error(_) => &mut tally.errors,
             };
             *count += 1;
@@ -190,12 +363,13 @@ impl fmt::Display for Tally {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} passed, {} failed, {} non-strict, {} informational, {} skipped, {} errors",
+            "{} passed, {} failed, {} non-strict, {} informational, {} skipped, {} blocked, {} errors",
             self.passed,
             self.failed,
             self.non_strict,
             self.informational,
             self.skipped,
+            self.blocked,
             self.errors
         )
     }
@@ -204,6 +378,7 @@ impl fmt::Display for Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::{Action, Call, Expect, Step, Subject};
 
     fn failure() -> Failure {
         Failure {
@@ -214,56 +389,148 @@ mod tests {
         }
     }
 
+    fn claim(id: &str, level: Level) -> Claim {
+        Claim {
+            id: id.into(),
+            section: String::new(),
+            quote: String::new(),
+            level,
+            since: "v1.1".parse().unwrap(),
+            notes: None,
+            not_testable: None,
+            subject: Subject::Server,
+            spec_gap: None,
+        }
+    }
+
+    fn step(checks: &[&str]) -> Step {
+        Step {
+            line: 1,
+            actor: None,
+            action: Action::Call(Call {
+                method: "GET".into(),
+                path: "/".into(),
+                body: None,
+            }),
+            expect: vec![Expect::default()],
+            checks: checks.iter().map(|c| c.to_string()).collect(),
+            observe: Vec::new(),
+            save: Vec::new(),
+            snapshot: None,
+        }
+    }
+
+    /// A case: setup, a MUST check, an INFO check.
+    fn case() -> Case {
+        Case {
+            id: "c".into(),
+            summary: String::new(),
+            claims: vec![claim("must", Level::Must), claim("info", Level::Info)],
+            tags: Vec::new(),
+            actors: Vec::new(),
+            steps: vec![step(&[]), step(&["must"]), step(&["info"])],
+            file: "c.yaml".into(),
+        }
+    }
+
+    fn outcomes(execution: &Execution) -> (Outcome, Vec<Outcome>) {
+        let (outcome, claims) = judge(&case(), execution);
+        (outcome, claims.into_iter().map(|c| c.outcome).collect())
+    }
+
     #[test]
-    fn levels_decide_what_a_broken_expectation_means() {
+    fn levels_decide_what_a_departure_means() {
         assert_eq!(
-            judge(Level::Must, Execution::Broken(failure())),
+            at_level(Level::Must, Some(failure()), vec![]),
             Outcome::Fail(failure())
         );
         assert_eq!(
-            judge(Level::Should, Execution::Broken(failure())),
+            at_level(Level::Should, Some(failure()), vec![]),
             Outcome::NonStrict(failure())
         );
         assert_eq!(
-            judge(Level::May, Execution::Broken(failure())),
-            Outcome::Informational(Some(failure()))
+            at_level(Level::Should, None, vec!["x".into()]),
+            Outcome::Pass
         );
-        assert_eq!(
-            judge(Level::Info, Execution::Held),
-            Outcome::Informational(None)
-        );
-        assert_eq!(judge(Level::Should, Execution::Held), Outcome::Pass);
-        assert_eq!(
-            judge(Level::Info, Execution::Aborted(failure())),
-            Outcome::Error(failure())
+        let Outcome::Informational(observation) = at_level(Level::May, None, vec!["/a: 1".into()])
+        else {
+            panic!("MAY informs")
+        };
+        assert_eq!(observation.summary(), "observed /a: 1");
+    }
+
+    // A broken check charges only the claims it checks; the claims after it are not reached.
+    #[test]
+    fn a_broken_check_charges_its_own_claims_only() {
+        let execution = Execution {
+            stop: Some(Stop::Broken {
+                step: 1,
+                claims: vec!["must".into()],
+                failure: failure(),
+            }),
+            observed: Vec::new(),
+        };
+        let (outcome, claims) = outcomes(&execution);
+        assert_eq!(outcome, Outcome::Fail(failure()));
+        assert_eq!(claims[0], Outcome::Fail(failure()));
+        assert!(matches!(claims[1], Outcome::NotReached(_)), "{claims:?}");
+    }
+
+    // A setup step that breaks charges no claim: the case is blocked, its claims not reached.
+    #[test]
+    fn a_broken_setup_step_blocks_the_case_and_charges_no_claim() {
+        let execution = Execution {
+            stop: Some(Stop::Blocked {
+                step: 0,
+                failure: failure(),
+            }),
+            observed: Vec::new(),
+        };
+        let (outcome, claims) = outcomes(&execution);
+        assert_eq!(outcome, Outcome::Blocked(failure()));
+        assert!(claims.iter().all(|c| matches!(c, Outcome::NotReached(_))));
+        assert!(outcome.is_failure());
+    }
+
+    // A claim whose checks all held before a later break keeps its verdict.
+    #[test]
+    fn claims_checked_before_a_break_keep_their_verdict() {
+        let execution = Execution {
+            stop: Some(Stop::Broken {
+                step: 2,
+                claims: vec!["info".into()],
+                failure: failure(),
+            }),
+            observed: vec![(2, vec!["/is_direct: absent".into()])],
+        };
+        let (outcome, claims) = outcomes(&execution);
+        assert_eq!(claims[0], Outcome::Pass);
+        let Outcome::Informational(observation) = &claims[1] else {
+            panic!("INFO informs: {claims:?}")
+        };
+        assert_eq!(observation.observed, vec!["/is_direct: absent".to_string()]);
+        assert_eq!(observation.departure, Some(failure()));
+        assert_eq!(outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn a_clean_run_passes_and_records_observations() {
+        let execution = Execution {
+            stop: None,
+            observed: vec![(2, vec!["/is_direct: false".into()])],
+        };
+        let (outcome, claims) = outcomes(&execution);
+        assert_eq!(outcome, Outcome::Pass);
+        assert!(
+            matches!(&claims[1], Outcome::Informational(o) if o.summary() == "observed /is_direct: false")
         );
     }
 
     #[test]
-    fn an_outcome_reads_at_each_claim_level() {
-        let failed = Outcome::Fail(failure());
-        assert_eq!(
-            failed.at_level(Level::Should),
-            Outcome::NonStrict(failure())
-        );
-        assert_eq!(
-            failed.at_level(Level::Info),
-            Outcome::Informational(Some(failure()))
-        );
-        assert_eq!(
-            Outcome::Pass.at_level(Level::May),
-            Outcome::Informational(None)
-        );
-        assert_eq!(
-            Outcome::Skipped("r".into()).at_level(Level::Must),
-            Outcome::Skipped("r".into())
-        );
-    }
-
-    #[test]
-    fn only_fail_and_error_fail_a_run() {
+    fn only_fail_blocked_and_error_fail_a_run() {
         assert!(Outcome::Fail(failure()).is_failure() && Outcome::Error(failure()).is_failure());
         assert!(!Outcome::NonStrict(failure()).is_failure());
         assert!(!Outcome::Skipped("r".into()).is_failure());
+        assert!(!Outcome::NotReached("r".into()).is_failure());
     }
 }

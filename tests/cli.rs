@@ -44,7 +44,7 @@ fn broken_case_files_exit_2_with_positions() {
     for expected in [
         "fixtures/broken/cases/unknown-key.yaml:7:5: unknown key `cal`",
         "(did you mean `call`?)",
-        "fixtures/broken/cases/unknown-actor.yaml:6:9: unknown actor `bbo`, the case declares alice, bob (did you mean `bob`?)",
+        "fixtures/broken/cases/unknown-actor.yaml:5:9: unknown actor `bbo`, the case declares alice, bob (did you mean `bob`?)",
         "fixtures/broken/cases/undefined-variable.yaml:7:40: undefined variable `${rooom}`",
         "fixtures/broken/cases/malformed.yaml:4:",
         "fixtures/broken/cases/duplicate-b.yaml:1:5: duplicate case id `broken.duplicate`, first defined at fixtures/broken/cases/duplicate-a.yaml:1:5",
@@ -98,7 +98,7 @@ fn failures_exit_1_with_step_expectation_response_and_diff() {
     let out = mxconform(&["run", "--cases", "fixtures/failing/cases"]);
     let stdout = exits_with(&out, 1);
     assert!(
-        stdout.contains("step 2 (fixtures/failing/cases/wrong-expectation.yaml:11) alice: GET"),
+        stdout.contains("step 2 (fixtures/failing/cases/wrong-expectation.yaml:10) alice: GET"),
         "{stdout}"
     );
     assert!(
@@ -174,9 +174,8 @@ fn outcomes_follow_requirement_levels_and_advertised_versions() {
     let out = mxconform(&["run", "--cases", "fixtures/levels/cases"]);
     let stdout = exits_with(&out, 1);
     assert!(
-        stdout
-            .lines()
-            .any(|l| l == "0 passed, 1 failed, 1 non-strict, 1 informational, 1 skipped, 0 errors"),
+        stdout.lines().any(|l| l
+            == "0 passed, 1 failed, 1 non-strict, 1 informational, 1 skipped, 0 blocked, 0 errors"),
         "{stdout}"
     );
     assert!(
@@ -186,7 +185,7 @@ fn outcomes_follow_requirement_levels_and_advertised_versions() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("levels.broken-info: differs: body: at /is_direct"),
+        stdout.contains("levels.broken-info: differs: body: at /is_direct: expected true, found nothing (key absent); observed /is_direct: absent; /membership: \"invite\""),
         "{stdout}"
     );
     assert!(stdout.contains("levels.future: the server advertises versions up to v1.16; claim level.future needs v99.0"), "{stdout}");
@@ -241,7 +240,53 @@ fn claims_command_shows_coverage_and_verdicts() {
         assert!(line.ends_with(verdict), "{claim}: {line}");
     }
     assert!(
-        stdout.contains("5 claims: 4 covered by 4 cases, 1 not testable"),
+        stdout.contains(
+            "5 claims: 4 server claims covered by 4 cases, 0 client claims, 1 not testable"
+        ),
         "{stdout}"
     );
+}
+
+// A setup step that breaks charges no claim: the case is blocked (exit 4) and its claim reads "not
+// reached"; a claim checked before a broken step keeps its pass; only the broken step's claim fails.
+#[test]
+fn claims_are_charged_only_by_the_steps_that_check_them() {
+    let out = mxconform(&["claims", "--run", "--cases", "fixtures/charging/cases"]);
+    let stdout = exits_with(&out, 4);
+    for (claim, verdict) in [
+        ("charge.setup-reached", "not reached"),
+        ("charge.held", "pass"),
+        ("charge.broken", "fail"),
+        (
+            "charge.client",
+            "client claim: never judged against a server",
+        ),
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(claim))
+            .unwrap_or_else(|| panic!("no line for {claim}:\n{stdout}"));
+        assert!(line.ends_with(verdict), "{claim}: {line}");
+    }
+    assert!(
+        stdout.contains("charging.setup-breaks: not reached: setup step 1 broke before it"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("charging.held-then-broken: fail at step 2: body: at /user_id"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "0 passed, 1 failed, 0 non-strict, 0 informational, 0 skipped, 1 blocked, 0 errors"
+        ),
+        "{stdout}"
+    );
+    let out = mxconform(&["claims", "--gaps", "--cases", "fixtures/charging/cases"]);
+    let stdout = exits_with(&out, 0);
+    assert!(
+        stdout.starts_with("charge.broken (server MUST, r0.3.0)\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 spec gaps among 4 claims"), "{stdout}");
 }

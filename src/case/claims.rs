@@ -28,6 +28,30 @@ pub struct Claim {
     pub notes: Option<String>,
     /// Why no case can check the claim, for claims out of the harness's reach.
     pub not_testable: Option<String>,
+    /// Whose behaviour the claim is about: a server's, or a client's (never judged against a server).
+    pub subject: Subject,
+    /// Where the specification is silent, ambiguous or contradicts itself on this claim.
+    pub spec_gap: Option<String>,
+}
+
+/// Whose behaviour a claim describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Subject {
+    /// The homeserver: judged by the cases that check it.
+    #[default]
+    Server,
+    /// A client: kept in the registry, never judged against a server.
+    Client,
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            Subject::Server => "server",
+            Subject::Client => "client",
+        })
+    }
 }
 
 /// Every claim, by id, with where each is written.
@@ -84,6 +108,8 @@ struct RawClaim {
     since: SpecVersion,
     notes: Option<String>,
     not_testable: Option<String>,
+    subject: Subject,
+    spec_gap: Option<String>,
 }
 
 /// Parses a claims file; every duplicate id is an error of its own.
@@ -116,6 +142,8 @@ pub fn parse_registry(path: &Path, text: &str) -> Result<Registry, Vec<LoadError
             since: claim.since,
             notes: claim.notes,
             not_testable: claim.not_testable,
+            subject: claim.subject,
+            spec_gap: claim.spec_gap,
         };
         registry.claims.insert(id, (parsed, at));
     }
@@ -132,7 +160,7 @@ mod tests {
 
     #[test]
     fn claims_parse_with_level_version_and_position() {
-        let text = "claims:\n  - id: a.b\n    section: s\n    quote: q\n    level: SHOULD\n    since: v1.10\n    not_testable: needs federation\n";
+        let text = "claims:\n  - id: a.b\n    subject: client\n    section: s\n    quote: q\n    level: SHOULD\n    since: v1.10\n    not_testable: needs federation\n";
         let registry = parse_registry(Path::new("claims.yaml"), text).unwrap();
         let claim = registry.get("a.b").unwrap();
         assert_eq!(
@@ -140,6 +168,7 @@ mod tests {
             (Level::Should, "v1.10".to_string())
         );
         assert_eq!(claim.not_testable.as_deref(), Some("needs federation"));
+        assert_eq!(claim.subject, Subject::Client);
         assert_eq!(
             registry.position("a.b").map(|p| (p.line, p.column)),
             Some((2, 9))
@@ -148,14 +177,14 @@ mod tests {
 
     #[test]
     fn bad_versions_and_duplicates_are_errors() {
-        let bad = "claims:\n  - {id: a, section: s, quote: q, level: MUST, since: 1.16}\n";
+        let bad = "claims:\n  - {id: a, subject: server, section: s, quote: q, level: MUST, since: 1.16}\n";
         let err = parse_registry(Path::new("c.yaml"), bad).unwrap_err();
         assert!(
             err[0].to_string().contains("expected a spec version"),
             "{}",
             err[0]
         );
-        let dup = "claims:\n  - {id: a, section: s, quote: q, level: MUST, since: v1.1}\n  - {id: a, section: s, quote: q, level: INFO, since: v1.1}\n";
+        let dup = "claims:\n  - {id: a, subject: server, section: s, quote: q, level: MUST, since: v1.1}\n  - {id: a, subject: server, section: s, quote: q, level: INFO, since: v1.1}\n";
         let err = parse_registry(Path::new("c.yaml"), dup).unwrap_err();
         assert!(matches!(&err[0], LoadError::DuplicateId { id, .. } if id == "a"));
     }

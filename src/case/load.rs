@@ -7,10 +7,10 @@ use std::time::Duration;
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
-use super::claims::{Registry, parse_registry};
+use super::claims::{Claim, Registry, Subject, parse_registry};
 use super::error::{LoadError, Position, closest};
-use super::model::{Action, Body, Call, Case, Expect, SnapshotSpec, Step, SyncUntil};
-use super::raw::{RawCase, RawExpect, RawSnapshot, RawStep, RawSyncUntil};
+use super::model::{Action, Body, Call, Case, Expect, Level, SnapshotSpec, Step, SyncUntil};
+use super::raw::{RawCase, RawExpect, RawExpects, RawSnapshot, RawStep, RawSyncUntil};
 use super::template::{references, value_references};
 
 /// How long a `sync_until` polls when the case does not say.
@@ -123,7 +123,8 @@ pub fn load(claims: &Source, sources: &[Source]) -> Catalogue {
             .cases
             .iter()
             .any(|case| case.claims.iter().any(|c| c.id == claim.id));
-        if !covered && claim.not_testable.is_none() && all_loaded {
+        let needs_case = claim.not_testable.is_none() && claim.subject == Subject::Server;
+        if !covered && needs_case && all_loaded {
             let at = catalogue
                 .registry
                 .position(&claim.id)
@@ -275,24 +276,11 @@ impl Validator<'_> {
             }
             actors.push(name.clone());
         }
-        if raw.claims.is_empty() {
+        if let Some(claims) = &raw.claims {
             return Err(self.invalid(
-                &raw.id.referenced,
-                "a case names at least one claim under `claims`",
+                &claims.referenced,
+                "claims are named where they are checked: put `checks: [claim, ...]` on the steps (or `expect` blocks) that check them",
             ));
-        }
-        let mut claims = Vec::new();
-        for claim in &raw.claims {
-            match self.registry.get(&claim.value) {
-                Some(found) => claims.push(found.clone()),
-                None => {
-                    return Err(LoadError::UnknownClaim {
-                        at: self.at(&claim.referenced),
-                        claim: claim.value.clone(),
-                        suggestion: closest(&claim.value, self.registry.ids()),
-                    });
-                }
-            }
         }
         if raw.steps.is_empty() {
             return Err(self.invalid(
@@ -327,6 +315,25 @@ impl Validator<'_> {
             }
             steps.push(step);
         }
+        let mut claims: Vec<Claim> = Vec::new();
+        for id in steps.iter().flat_map(|s| {
+            s.checks
+                .iter()
+                .chain(s.expect.iter().flat_map(|e| &e.checks))
+        }) {
+            if !claims.iter().any(|c| &c.id == id)
+                && let Some(claim) = self.registry.get(id)
+            {
+                claims.push(claim.clone());
+            }
+        }
+        if claims.is_empty() {
+            return Err(self.invalid(
+                &raw.id.referenced,
+                "the case checks no claim: name the claims a step checks under its `checks`",
+            ));
+        }
+        self.informational_checks_last(&steps)?;
         let case = Case {
             id: raw.id.value,
             summary: raw.summary,
@@ -382,14 +389,45 @@ impl Validator<'_> {
                 return Err(self.invalid(&loc, "a step needs `call: METHOD /path` or `sync_until`"));
             }
         };
+        let checks = self.claim_ids(&raw.checks)?;
         let expect = match raw.expect {
-            Some(expect) => self.expect(expect, defined)?,
-            None => Expect::default(),
+            Some(RawExpects(blocks)) => blocks
+                .into_iter()
+                .map(|block| self.expect(block, defined, &checks))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
         };
+        if let Some(snapshot) = &raw.snapshot
+            && checks.is_empty()
+        {
+            return Err(self.invalid(
+                &snapshot.referenced,
+                "a snapshot is a check: name the claims it checks under the step's `checks`",
+            ));
+        }
         let snapshot = raw
             .snapshot
             .map(|s| self.snapshot(s, defined))
             .transpose()?;
+        for pointer in &raw.observe {
+            self.check_pointer(pointer, defined)?;
+        }
+        let informational = checks
+            .iter()
+            .chain(expect.iter().flat_map(|e| &e.checks))
+            .filter_map(|id| self.registry.get(id))
+            .find(|claim| matches!(claim.level, Level::May | Level::Info));
+        if let Some(claim) = informational
+            && raw.observe.is_empty()
+        {
+            return Err(self.invalid(
+                &loc,
+                format!(
+                    "the step checks the {} claim `{}`: say what to record of the server's answer under `observe` (JSON pointers)",
+                    claim.level, claim.id
+                ),
+            ));
+        }
         let mut save = Vec::new();
         if let Some(map) = raw.save {
             for (name, pointer) in map.value {
@@ -410,9 +448,73 @@ impl Validator<'_> {
             actor,
             action,
             expect,
+            checks,
+            observe: raw.observe.into_iter().map(|p| p.value).collect(),
             save,
             snapshot,
         })
+    }
+
+    /// Steps checking INFO or MAY claims come after every step checking a MUST or SHOULD claim, so
+    /// that a recorded departure, which ends the case, never leaves a strict claim unjudged.
+    fn informational_checks_last(&self, steps: &[Step]) -> Result<(), LoadError> {
+        let levels = |step: &Step| -> Vec<Level> {
+            step.checks
+                .iter()
+                .chain(step.expect.iter().flat_map(|e| &e.checks))
+                .filter_map(|id| self.registry.get(id).map(|c| c.level))
+                .collect()
+        };
+        let last_strict = steps
+            .iter()
+            .rposition(|s| levels(s).iter().any(|l| *l >= Level::Should));
+        let first_informational = steps
+            .iter()
+            .position(|s| levels(s).iter().any(|l| *l < Level::Should));
+        match (first_informational, last_strict) {
+            (Some(info), Some(strict)) if info < strict => Err(LoadError::Invalid {
+                at: Position {
+                    file: self.file.to_path_buf(),
+                    line: steps[info].line,
+                    column: 0,
+                },
+                message: "a step checking an INFO or MAY claim must come after the steps checking MUST and SHOULD claims (a recorded departure ends the case)".into(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The claim ids a `checks` list names, each a server claim of the registry that a case can check.
+    fn claim_ids(&self, names: &[Spanned<String>]) -> Result<Vec<String>, LoadError> {
+        let mut ids = Vec::new();
+        for name in names {
+            let Some(claim) = self.registry.get(&name.value) else {
+                return Err(LoadError::UnknownClaim {
+                    at: self.at(&name.referenced),
+                    claim: name.value.clone(),
+                    suggestion: closest(&name.value, self.registry.ids()),
+                });
+            };
+            if claim.subject == Subject::Client {
+                return Err(self.invalid(
+                    &name.referenced,
+                    format!(
+                        "`{}` is a client claim: what a client should do is never judged against a server",
+                        claim.id
+                    ),
+                ));
+            }
+            if let Some(reason) = &claim.not_testable {
+                return Err(self.invalid(
+                    &name.referenced,
+                    format!("`{}` is marked not_testable ({})", claim.id, reason.trim()),
+                ));
+            }
+            if !ids.contains(&claim.id) {
+                ids.push(claim.id.clone());
+            }
+        }
+        Ok(ids)
     }
 
     fn call(
@@ -515,7 +617,16 @@ impl Validator<'_> {
         })
     }
 
-    fn expect(&self, raw: RawExpect, defined: &[String]) -> Result<Expect, LoadError> {
+    fn expect(
+        &self,
+        raw: RawExpect,
+        defined: &[String],
+        step_checks: &[String],
+    ) -> Result<Expect, LoadError> {
+        let checks = match &raw.checks {
+            Some(names) => self.claim_ids(names)?,
+            None => step_checks.to_vec(),
+        };
         for value in [&raw.body, &raw.exact, &raw.excludes].into_iter().flatten() {
             self.check_value(value, defined)?;
         }
@@ -568,6 +679,7 @@ impl Validator<'_> {
             }
         }
         Ok(Expect {
+            checks,
             only_keys,
             types,
             status: raw.status.map(|s| s.value),

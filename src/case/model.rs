@@ -18,7 +18,7 @@ pub struct Case {
     pub id: String,
     /// One line saying what the case checks.
     pub summary: String,
-    /// The specification claims the case checks, from the registry.
+    /// The claims the case checks: the union of its steps' `checks`, in order of first appearance.
     pub claims: Vec<Claim>,
     /// Free-form labels for filtering and reports.
     pub tags: Vec<String>,
@@ -67,8 +67,13 @@ pub struct Step {
     pub actor: Option<String>,
     /// What the step does.
     pub action: Action,
-    /// What must hold of the response.
-    pub expect: Expect,
+    /// What must hold of the response: blocks, each charging its own claims when it breaks.
+    pub expect: Vec<Expect>,
+    /// Claim ids the step checks: its `sync_until` predicate, its snapshot, and each `expect`
+    /// block that names none of its own. Empty for a step that only sets up.
+    pub checks: Vec<String>,
+    /// JSON pointer templates whose values are recorded as what the server did.
+    pub observe: Vec<String>,
     /// Values to keep from the response: variable name and JSON pointer.
     pub save: Vec<(String, String)>,
     /// A named projection of the response compared with its stored snapshot.
@@ -122,6 +127,8 @@ pub struct SyncUntil {
 /// Everything a step's response must satisfy.
 #[derive(Debug, Clone, Default)]
 pub struct Expect {
+    /// Claim ids this block checks; empty when it only makes sure a setup step worked.
+    pub checks: Vec<String>,
     /// The HTTP status.
     pub status: Option<u16>,
     /// Acceptable `errcode` values (any one of them).
@@ -185,6 +192,22 @@ pub struct SnapshotSpec {
     pub filter: Option<Value>,
     /// Dotted field paths kept from each selected object; everything when empty.
     pub fields: Vec<String>,
+}
+
+impl Step {
+    /// Whether any part of the step checks `claim`.
+    pub fn checks_claim(&self, claim: &str) -> bool {
+        self.checks.iter().any(|c| c == claim)
+            || self
+                .expect
+                .iter()
+                .any(|e| e.checks.iter().any(|c| c == claim))
+    }
+
+    /// Whether the step checks any claim at all.
+    pub fn checks_anything(&self) -> bool {
+        !self.checks.is_empty() || self.expect.iter().any(|e| !e.checks.is_empty())
+    }
 }
 
 impl Case {

@@ -15,7 +15,8 @@ use crate::matcher::ArrayMatch;
 pub(super) struct RawCase {
     pub id: Spanned<String>,
     pub summary: String,
-    pub claims: Vec<Spanned<String>>,
+    /// Not part of the format any more: claims are named where they are checked.
+    pub claims: Option<Spanned<serde::de::IgnoredAny>>,
     #[serde(default)]
     pub tags: Vec<String>,
     pub actors: Vec<Spanned<String>>,
@@ -32,9 +33,50 @@ pub(super) struct RawStep {
     pub body: Option<Spanned<Value>>,
     pub raw_body: Option<Spanned<String>>,
     pub sync_until: Option<Spanned<RawSyncUntil>>,
-    pub expect: Option<RawExpect>,
+    pub expect: Option<RawExpects>,
+    #[serde(default)]
+    pub checks: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub observe: Vec<Spanned<String>>,
     pub save: Option<Spanned<Map<String, Value>>>,
     pub snapshot: Option<Spanned<RawSnapshot>>,
+}
+
+/// A step's `expect`: one block, or a list of blocks each naming its own claims.
+#[derive(Debug)]
+pub(super) struct RawExpects(pub Vec<RawExpect>);
+
+impl<'de> Deserialize<'de> for RawExpects {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Blocks;
+        impl<'de> serde::de::Visitor<'de> for Blocks {
+            type Value = RawExpects;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an expect block (a map) or a list of expect blocks")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawExpects, A::Error> {
+                let block =
+                    RawExpect::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawExpects(vec![block]))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<RawExpects, A::Error> {
+                let blocks = Vec::<RawExpect>::deserialize(
+                    serde::de::value::SeqAccessDeserializer::new(seq),
+                )?;
+                Ok(RawExpects(blocks))
+            }
+        }
+        deserializer.deserialize_any(Blocks)
+    }
 }
 
 /// A `sync_until` block as written.
@@ -52,6 +94,7 @@ pub(super) struct RawSyncUntil {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawExpect {
+    pub checks: Option<Vec<Spanned<String>>>,
     pub status: Option<Spanned<u16>>,
     pub errcode: Option<OneOrMany>,
     pub body: Option<Spanned<Value>>,

@@ -24,10 +24,15 @@ pub(super) fn claims(args: &ClaimsArgs) -> Exit {
     }
     match load_suite(&args.run_args.suite) {
         Ok(loaded) => {
-            print!(
-                "{}",
-                report::claims_table(&loaded.catalogue.registry, &loaded.catalogue.cases, None)
-            );
+            let registry = &loaded.catalogue.registry;
+            if args.gaps {
+                print!("{}", report::spec_gaps(registry));
+            } else {
+                print!(
+                    "{}",
+                    report::claims_table(registry, &loaded.catalogue.cases, None)
+                );
+            }
             print_load_errors(&loaded.catalogue.errors);
             if loaded.catalogue.errors.is_empty() {
                 Exit::Passed

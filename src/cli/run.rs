@@ -58,7 +58,7 @@ pub(super) fn execute(args: &RunArgs) -> Result<Ran, Exit> {
     Ok(Ran { loaded, verdicts })
 }
 
-/// The exit code of a finished run: bad files first, then errors, then failures.
+/// The exit code of a finished run: bad files first, then errors, then blocked cases, then failures.
 pub(super) fn exit_code(ran: &Ran) -> Exit {
     if !ran.loaded.catalogue.errors.is_empty() {
         Exit::BadInput
@@ -68,6 +68,12 @@ pub(super) fn exit_code(ran: &Ran) -> Exit {
         .any(|v| matches!(v.outcome, Outcome::Error(_)))
     {
         Exit::Unreachable
+    } else if ran
+        .verdicts
+        .iter()
+        .any(|v| matches!(v.outcome, Outcome::Blocked(_)))
+    {
+        Exit::Blocked
     } else if ran
         .verdicts
         .iter()

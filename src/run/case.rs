@@ -13,7 +13,7 @@ use crate::case::Case;
 use crate::case::SpecVersion;
 use crate::snapshot::{Normaliser, SnapshotContext};
 use crate::target::{Homeserver, Registration};
-use crate::verdict::{Execution, Failure, Outcome, Verdict, judge};
+use crate::verdict::{Execution, Failure, Outcome, Stop, Verdict, every_claim, judge};
 
 /// Everything the cases of one run share.
 #[derive(Debug)]
@@ -35,14 +35,18 @@ pub struct Run {
 /// A case whose claims need a specification version the server does not advertise is skipped.
 pub async fn run_case(run: &Run, case: &Case) -> Verdict {
     let started = Instant::now();
-    let outcome = match unadvertised(run.advertised, case) {
-        Some(reason) => Outcome::Skipped(reason),
-        None => judge(case.level(), execute_case(run, case).await),
+    let (outcome, claims) = match unadvertised(run.advertised, case) {
+        Some(reason) => {
+            let skipped = Outcome::Skipped(reason);
+            (skipped.clone(), every_claim(case, &skipped))
+        }
+        None => judge(case, &execute_case(run, case).await),
     };
     Verdict {
         case_id: case.id.clone(),
         level: case.level(),
         outcome,
+        claims,
         duration: started.elapsed(),
     }
 }
@@ -91,12 +95,18 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
                 tokens.insert(name.clone(), account.access_token);
             }
             Err(err) => {
-                return Execution::Aborted(Failure {
-                    step: None,
-                    location: case.file.display().to_string(),
-                    action: format!("registering actor `{name}`"),
-                    detail: err.to_string(),
-                });
+                return Execution {
+                    stop: Some(Stop::Aborted {
+                        step: None,
+                        failure: Failure {
+                            step: None,
+                            location: case.file.display().to_string(),
+                            action: format!("registering actor `{name}`"),
+                            detail: err.to_string(),
+                        },
+                    }),
+                    observed: Vec::new(),
+                };
             }
         }
     }
@@ -111,6 +121,7 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
             .collect::<Vec<_>>()
             .join("\n"),
     };
+    let mut execution = Execution::default();
     for (index, step) in case.steps.iter().enumerate() {
         let action = label(step, &vars);
         let scope = StepScope {
@@ -124,23 +135,35 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
             normaliser: &mut normaliser,
             snapshots: &snapshots,
         };
-        if let Err(failure) = execute(step, scope).await {
-            let (detail, is_error) = match failure {
-                StepFailure::Fail(detail) => (detail, false),
-                StepFailure::Error(detail) => (detail, true),
-            };
-            let failure = Failure {
-                step: Some(index + 1),
-                location: format!("{}:{}", case.file.display(), step.line),
-                action,
-                detail,
-            };
-            return if is_error {
-                Execution::Aborted(failure)
-            } else {
-                Execution::Broken(failure)
-            };
+        let report = execute(step, scope).await;
+        if !report.observed.is_empty() {
+            execution.observed.push((index, report.observed));
         }
+        let Err(failure) = report.result else {
+            continue;
+        };
+        let failed = |detail: String| Failure {
+            step: Some(index + 1),
+            location: format!("{}:{}", case.file.display(), step.line),
+            action: action.clone(),
+            detail,
+        };
+        execution.stop = Some(match failure {
+            StepFailure::Error(detail) => Stop::Aborted {
+                step: Some(index),
+                failure: failed(detail),
+            },
+            StepFailure::Broken { claims, detail } if claims.is_empty() => Stop::Blocked {
+                step: index,
+                failure: failed(detail),
+            },
+            StepFailure::Broken { claims, detail } => Stop::Broken {
+                step: index,
+                claims,
+                failure: failed(detail),
+            },
+        });
+        break;
     }
-    Execution::Held
+    execution
 }

@@ -12,7 +12,7 @@ use super::case::{Run, run_case};
 use crate::case::{Case, SpecVersion};
 use crate::target::synapse::Stopper;
 use crate::target::{Connected, Registration, TargetError, TargetSpec};
-use crate::verdict::{Failure, Outcome, Verdict};
+use crate::verdict::{Failure, Outcome, Verdict, every_claim};
 
 /// The shared state of one run of the suite.
 pub struct Session {
@@ -81,7 +81,7 @@ impl Session {
                     let ran =
                         catch_unwind(AssertUnwindSafe(|| handle.block_on(run_case(&run, &case))));
                     let verdict = ran.unwrap_or_else(|panic| panicked(&case, panic.as_ref()));
-                    let result = trial_result(&case, &verdict.outcome);
+                    let result = trial_result(&case, &verdict);
                     verdicts
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -123,40 +123,52 @@ fn panicked(case: &Case, payload: &(dyn std::any::Any + Send)) -> Verdict {
         action: "running the case".into(),
         detail: format!("the harness panicked: {message}"),
     };
+    let error = Outcome::Error(failure);
     Verdict {
         case_id: case.id.clone(),
         level: case.level(),
-        outcome: Outcome::Error(failure),
+        claims: every_claim(case, &error),
+        outcome: error,
         duration: Default::default(),
     }
 }
 
-/// How libtest shows an outcome: `fail` and `error` fail the trial, outcomes without a verdict are
-/// "ignored" with the outcome as the reason.
-fn trial_result(case: &Case, outcome: &Outcome) -> Result<Completion, Failed> {
+/// How libtest shows an outcome: `fail`, `blocked` and `error` fail the trial, outcomes without a
+/// verdict are "ignored" with the outcome as the reason.
+fn trial_result(case: &Case, verdict: &Verdict) -> Result<Completion, Failed> {
     let claims: String = case
         .claims
         .iter()
-        .map(|c| format!("\n  {} {}: {}\n    {}", c.level, c.id, c.quote, c.section))
+        .map(|c| {
+            let outcome = verdict
+                .claims
+                .iter()
+                .find(|v| v.claim == c.id)
+                .map_or("", |v| v.outcome.label());
+            format!(
+                "\n  {outcome}: {} {}: {}\n    {}",
+                c.level, c.id, c.quote, c.section
+            )
+        })
         .collect();
-    match outcome {
+    match &verdict.outcome {
         Outcome::Pass => Ok(Completion::Completed),
-        Outcome::Fail(failure) | Outcome::Error(failure) => Err(Failed::from(format!(
-            "{} — claims:{claims}\n{failure}",
-            outcome.label()
-        ))),
+        outcome
+        @ (Outcome::Fail(failure) | Outcome::Blocked(failure) | Outcome::Error(failure)) => Err(
+            Failed::from(format!("{} — claims:{claims}\n{failure}", outcome.label())),
+        ),
         Outcome::NonStrict(failure) => Ok(Completion::ignored_with(format!(
             "non-strict: {}",
             failure.headline()
         ))),
-        Outcome::Informational(None) => Ok(Completion::ignored_with(
-            "informational: as the case describes",
-        )),
-        Outcome::Informational(Some(failure)) => Ok(Completion::ignored_with(format!(
+        Outcome::Informational(observation) => Ok(Completion::ignored_with(format!(
             "informational: {}",
-            failure.headline()
+            observation.summary()
         ))),
         Outcome::Skipped(reason) => Ok(Completion::ignored_with(format!("skipped: {reason}"))),
+        Outcome::NotReached(reason) => {
+            Ok(Completion::ignored_with(format!("not reached: {reason}")))
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use super::expect::problems;
 use super::sync::{SyncFailure, sync_until};
 use super::vars::Vars;
 use crate::case::{Action, Body, Step};
-use crate::matcher::short;
+use crate::matcher::{select, short};
 use crate::redact::redacted;
 use crate::snapshot::{Normaliser, SnapshotContext, check, project};
 use crate::target::{Homeserver, Payload, Response};
@@ -12,10 +12,25 @@ use crate::target::{Homeserver, Payload, Response};
 /// Why a step did not succeed.
 #[derive(Debug)]
 pub enum StepFailure {
-    /// The server's answer broke an expectation.
-    Fail(String),
+    /// The server's answer broke expectations; `claims` are the claims they check (empty when
+    /// only a setup expectation broke).
+    Broken {
+        /// The claims the broken expectations check.
+        claims: Vec<String>,
+        /// What was expected and what came back.
+        detail: String,
+    },
     /// The step could not be carried out.
     Error(String),
+}
+
+/// What carrying out one step produced.
+#[derive(Debug)]
+pub struct StepReport {
+    /// The values of the step's `observe` pointers in the answer, `pointer: value` or `pointer: absent`.
+    pub observed: Vec<String>,
+    /// Whether the step held.
+    pub result: Result<(), StepFailure>,
 }
 
 /// What a step needs from the case that runs it.
@@ -42,7 +57,44 @@ pub fn label(step: &Step, vars: &Vars) -> String {
 }
 
 /// Runs `step`; on success the step's saves are in `scope.vars`.
-pub async fn execute(step: &Step, scope: StepScope<'_>) -> Result<(), StepFailure> {
+pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
+    let response = match respond(step, &scope).await {
+        Ok(response) => response,
+        Err(failure) => {
+            return StepReport {
+                observed: Vec::new(),
+                result: Err(failure),
+            };
+        }
+    };
+    let observed = step
+        .observe
+        .iter()
+        .map(|template| {
+            let pointer = scope.vars.pointer(template);
+            let name = if template.is_empty() {
+                "body"
+            } else {
+                template
+            };
+            match select(&response.body, &pointer) {
+                Some(value) => format!("{name}: {}", short(&scope.normaliser.normalise(&value))),
+                None => format!("{name}: absent"),
+            }
+        })
+        .collect();
+    StepReport {
+        observed,
+        result: judge_response(step, scope, &response),
+    }
+}
+
+/// Sends the step's request, or polls `/sync` until its predicate holds; secrets in the answer masked.
+async fn respond(step: &Step, scope: &StepScope<'_>) -> Result<Response, StepFailure> {
+    let broken = |detail: String| StepFailure::Broken {
+        claims: step.checks.clone(),
+        detail,
+    };
     let response = match &step.action {
         Action::Call(call) => {
             let payload = call.body.as_ref().map(|body| match body {
@@ -67,59 +119,89 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> Result<(), StepFailur
             match sync_until(scope.hs, token, sync, scope.vars).await {
                 Ok(response) => response,
                 Err(SyncFailure::Status(response)) => {
-                    return Err(StepFailure::Fail(format!(
+                    return Err(broken(format!(
                         "/sync answered with an error\n{}",
                         shown(&response)
                     )));
                 }
-                Err(SyncFailure::Deadline(text)) => return Err(StepFailure::Fail(text)),
+                Err(SyncFailure::Deadline(text)) => return Err(broken(text)),
                 Err(SyncFailure::Target(e)) => return Err(StepFailure::Error(e.to_string())),
             }
         }
     };
     // Secrets in the answer are masked once, here, so no expectation, saved value, snapshot or
     // failure message can carry them.
-    let response = Response {
+    Ok(Response {
         status: response.status,
         body: redacted(&response.body),
+    })
+}
+
+/// Checks every expectation block and the snapshot, then saves values for later steps.
+///
+/// Every check is evaluated, so a claim that is not charged at this step really held here.
+fn judge_response(
+    step: &Step,
+    scope: StepScope<'_>,
+    response: &Response,
+) -> Result<(), StepFailure> {
+    let mut claims: Vec<String> = Vec::new();
+    let mut details: Vec<String> = Vec::new();
+    let mut charge = |checks: &[String], found: Vec<String>| {
+        if !found.is_empty() {
+            claims.extend(
+                checks
+                    .iter()
+                    .filter(|c| !claims.contains(c))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+            details.extend(found);
+        }
     };
-    let broken = problems(&step.expect, &response, scope.vars);
-    if !broken.is_empty() {
-        return Err(StepFailure::Fail(format!(
-            "{}\n{}",
-            broken.join("\n"),
-            shown(&response)
-        )));
-    }
-    for (name, pointer) in &step.save {
-        let pointer = &scope.vars.pointer(pointer);
-        let value = response.body.pointer(pointer).ok_or_else(|| {
-            StepFailure::Fail(format!(
-                "nothing at {pointer} to save as `{name}`\n{}",
-                shown(&response)
-            ))
-        })?;
-        scope.normaliser.observe(value);
-        scope.vars.set(name, value.clone());
+    for block in &step.expect {
+        charge(&block.checks, problems(block, response, scope.vars));
     }
     if let Some(spec) = &step.snapshot {
         let select = spec.select.as_ref().map(|s| scope.vars.pointer(s));
         let filter = spec.filter.as_ref().map(|f| scope.vars.value(f));
-        let projected = project(
+        let compared = project(
             &response.body,
             select.as_deref(),
             filter.as_ref(),
             &spec.fields,
         )
-        .map_err(|e| {
-            StepFailure::Fail(format!(
-                "snapshot `{}`: {e}\n{}",
-                spec.name,
-                shown(&response)
-            ))
-        })?;
-        let normalised = scope.normaliser.normalise(&projected);
-        check(scope.snapshots, &spec.name, &normalised).map_err(StepFailure::Fail)?;
+        .map_err(|e| format!("snapshot `{}`: {e}", spec.name))
+        .and_then(|projected| {
+            check(
+                scope.snapshots,
+                &spec.name,
+                &scope.normaliser.normalise(&projected),
+            )
+        });
+        charge(&step.checks, compared.err().into_iter().collect());
+    }
+    if !details.is_empty() {
+        details.push(shown(response));
+        return Err(StepFailure::Broken {
+            claims,
+            detail: details.join("\n"),
+        });
+    }
+    for (name, pointer) in &step.save {
+        let pointer = &scope.vars.pointer(pointer);
+        let value = response
+            .body
+            .pointer(pointer)
+            .ok_or_else(|| StepFailure::Broken {
+                claims: Vec::new(),
+                detail: format!(
+                    "nothing at {pointer} to save as `{name}`\n{}",
+                    shown(response)
+                ),
+            })?;
+        scope.normaliser.observe(value);
+        scope.vars.set(name, value.clone());
     }
     Ok(())
 }
@@ -158,10 +240,12 @@ mod tests {
                 path: "/login".into(),
                 body: None,
             }),
-            expect: Expect {
+            expect: vec![Expect {
                 exact: Some(json!({"user_id": "@b:hs"})),
                 ..Expect::default()
-            },
+            }],
+            checks: Vec::new(),
+            observe: vec!["/nested".into()],
             save: vec![("token".into(), "/access_token".into())],
             snapshot: None,
         };
@@ -180,7 +264,12 @@ mod tests {
             normaliser: &mut normaliser,
             snapshots: &snapshots,
         };
-        let Err(StepFailure::Fail(message)) = execute(&step, scope).await else {
+        let report = execute(&step, scope).await;
+        assert!(!report.observed[0].contains("pw1"), "{:?}", report.observed);
+        let Err(StepFailure::Broken {
+            detail: message, ..
+        }) = report.result
+        else {
             panic!("the step must fail")
         };
         assert!(

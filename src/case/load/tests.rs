@@ -6,9 +6,9 @@ use super::*;
 use crate::case::claims::parse_registry;
 use crate::case::model::Level;
 
-const HEAD: &str = "id: t.case\nsummary: s\nclaims: [c.one]\nactors: [alice, bob]\nsteps:\n";
+const HEAD: &str = "id: t.case\nsummary: s\nactors: [alice, bob]\nsteps:\n";
 
-const CLAIMS: &str = "claims:\n  - {id: c.one, section: x, quote: q, level: MUST, since: v1.1}\n  - {id: c.two, section: x, quote: q, level: SHOULD, since: v1.16}\n  - {id: c.far, section: x, quote: q, level: MUST, since: r0.3.0, not_testable: needs federation}\n";
+const CLAIMS: &str = "claims:\n  - {id: c.one, subject: server, section: x, quote: q, level: MUST, since: v1.1}\n  - {id: c.two, subject: server, section: x, quote: q, level: SHOULD, since: v1.16}\n  - {id: c.far, subject: server, section: x, quote: q, level: MUST, since: r0.3.0, not_testable: needs federation}\n  - {id: c.info, subject: server, section: x, quote: q, level: INFO, since: v1.1}\n  - {id: c.client, subject: client, section: x, quote: q, level: SHOULD, since: v1.1}\n";
 
 fn claims() -> Source {
     Source {
@@ -34,11 +34,12 @@ fn message(steps: &str) -> String {
 #[test]
 fn a_good_case_loads_into_the_typed_model() {
     let case = parse(
-        "  - as: alice\n    call: POST /createRoom\n    body: {invite: [\"${bob}\"], flag: yes}\n    save: {room: /room_id}\n  - as: bob\n    sync_until: {at: \"/rooms/invite/${room}\", within: 2s}\n",
+        "  - as: alice\n    call: POST /createRoom\n    body: {invite: [\"${bob}\"], flag: yes}\n    save: {room: /room_id}\n  - as: bob\n    checks: [c.one]\n    sync_until: {at: \"/rooms/invite/${room}\", within: 2s}\n",
     )
     .unwrap();
     assert_eq!(case.steps.len(), 2);
-    assert_eq!(case.steps[0].line, 6);
+    assert_eq!(case.steps[0].line, 5);
+    assert!(case.steps[0].checks.is_empty() && case.steps[1].checks == ["c.one"]);
     let Action::Call(call) = &case.steps[0].action else {
         panic!("first step is a call")
     };
@@ -62,7 +63,7 @@ fn a_variable_is_defined_only_after_the_step_that_saves_it() {
     let text = message("  - as: alice\n    call: GET /rooms/${room}\n    save: {room: /room_id}\n");
     assert_eq!(
         text,
-        "t.yaml:7:22: undefined variable `${room}`, expected one of ${alice}, ${bob}, ${server}"
+        "t.yaml:6:22: undefined variable `${room}`, expected one of ${alice}, ${bob}, ${server}"
     );
 }
 
@@ -71,7 +72,7 @@ fn undefined_variables_in_bodies_point_at_the_reference() {
     let text =
         message("  - as: alice\n    call: POST /x\n    body:\n      invite: [\"${bobb}\"]\n");
     assert!(
-        text.starts_with("t.yaml:9:17: undefined variable `${bobb}`"),
+        text.starts_with("t.yaml:8:17: undefined variable `${bobb}`"),
         "{text}"
     );
     assert!(text.ends_with("(did you mean `bob`?)"), "{text}");
@@ -131,7 +132,7 @@ fn case_ids_are_safe_file_name_parts() {
 #[test]
 fn snapshot_names_are_unique_within_a_case() {
     let text = message(
-        "  - as: alice\n    call: GET /x\n    snapshot: {name: a}\n  - as: alice\n    call: GET /y\n    snapshot: {name: a}\n",
+        "  - as: alice\n    checks: [c.one]\n    call: GET /x\n    snapshot: {name: a}\n  - as: alice\n    checks: [c.one]\n    call: GET /y\n    snapshot: {name: a}\n",
     );
     assert!(text.contains("snapshot name `a` is used twice"), "{text}");
 }
@@ -140,7 +141,7 @@ fn snapshot_names_are_unique_within_a_case() {
 fn one_bad_file_does_not_hide_the_others() {
     let good = Source {
         path: "good.yaml".into(),
-        text: format!("{HEAD}  - as: alice\n    call: GET /x\n"),
+        text: format!("{HEAD}  - as: alice\n    checks: [c.one]\n    call: GET /x\n"),
     };
     let bad = Source {
         path: "bad.yaml".into(),
@@ -157,12 +158,18 @@ fn one_bad_file_does_not_hide_the_others() {
 }
 
 #[test]
-fn cases_resolve_their_claims_and_take_the_strictest_level_and_newest_version() {
-    let text = format!(
-        "{}  - as: alice\n    call: GET /x\n",
-        HEAD.replace("claims: [c.one]", "claims: [c.two, c.one]")
+fn cases_check_the_union_of_their_steps_claims_at_the_strictest_level_and_newest_version() {
+    let case = parse(
+        "  - as: alice\n    checks: [c.two]\n    call: GET /x\n  - as: alice\n    call: GET /y\n    expect:\n      - {status: 200, checks: [c.one]}\n      - {body: {a: 1}}\n",
+    )
+    .unwrap();
+    let ids: Vec<&str> = case.claims.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["c.two", "c.one"]);
+    assert_eq!(case.steps[1].expect[0].checks, ["c.one"]);
+    assert!(
+        case.steps[1].expect[1].checks.is_empty(),
+        "a block without checks of a step without checks is setup"
     );
-    let (case, _) = parse_case(Path::new("t.yaml"), &text, &registry()).unwrap();
     assert_eq!(case.level(), Level::Must);
     assert_eq!(
         case.since().map(|v| v.to_string()),
@@ -172,24 +179,64 @@ fn cases_resolve_their_claims_and_take_the_strictest_level_and_newest_version() 
 
 #[test]
 fn unknown_claims_are_errors_with_a_suggestion() {
-    let text = format!(
-        "{}  - as: alice\n    call: GET /x\n",
-        HEAD.replace("claims: [c.one]", "claims: [c.onee]")
-    );
-    let err = parse_case(Path::new("t.yaml"), &text, &registry())
-        .unwrap_err()
-        .to_string();
+    let err = message("  - as: alice\n    checks: [c.onee]\n    call: GET /x\n");
     assert_eq!(
         err,
-        "t.yaml:3:10: unknown claim `c.onee`; claims are listed in claims.yaml (did you mean `c.one`?)"
+        "t.yaml:6:14: unknown claim `c.onee`; claims are listed in claims.yaml (did you mean `c.one`?)"
     );
+}
+
+#[test]
+fn checks_name_testable_server_claims_and_a_case_checks_one() {
+    let err = message("  - as: alice\n    checks: [c.client]\n    call: GET /x\n");
+    assert!(err.contains("`c.client` is a client claim"), "{err}");
+    let err = message("  - as: alice\n    checks: [c.far]\n    call: GET /x\n");
+    assert!(err.contains("`c.far` is marked not_testable"), "{err}");
+    let err = message("  - as: alice\n    call: GET /x\n");
+    assert_eq!(
+        err,
+        "t.yaml:1:5: the case checks no claim: name the claims a step checks under its `checks`"
+    );
+    let err = message("  - as: alice\n    call: GET /x\n    snapshot: {name: a}\n");
+    assert!(err.contains("a snapshot is a check"), "{err}");
+    let old = "id: t.case\nsummary: s\nclaims: [c.one]\nactors: [alice]\nsteps:\n  - as: alice\n    call: GET /x\n";
+    let err = parse_case(Path::new("t.yaml"), old, &registry())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("t.yaml:3:9: claims are named where they are checked"),
+        "{err}"
+    );
+}
+
+#[test]
+fn informational_checks_record_what_they_saw_and_come_last() {
+    let err = message("  - as: alice\n    checks: [c.info]\n    call: GET /x\n");
+    assert!(
+        err.contains("say what to record of the server's answer under `observe`"),
+        "{err}"
+    );
+    let err = message(
+        "  - as: alice\n    checks: [c.info]\n    observe: [/x]\n    call: GET /x\n  - as: alice\n    checks: [c.one]\n    call: GET /y\n",
+    );
+    assert!(
+        err.starts_with("t.yaml:5:0: a step checking an INFO or MAY claim must come after"),
+        "{err}"
+    );
+    let case = parse(
+        "  - as: alice\n    checks: [c.one]\n    call: GET /y\n  - as: alice\n    checks: [c.info]\n    observe: [/x]\n    call: GET /x\n",
+    )
+    .unwrap();
+    assert_eq!(case.steps[1].observe, ["/x"]);
 }
 
 #[test]
 fn claims_without_cases_are_errors_unless_not_testable() {
     let good = Source {
         path: "good.yaml".into(),
-        text: format!("{HEAD}  - as: alice\n    call: GET /x\n"),
+        text: format!(
+            "{HEAD}  - as: alice\n    checks: [c.one, c.info]\n    observe: [/x]\n    call: GET /x\n"
+        ),
     };
     let catalogue = load(&claims(), &[good]);
     let messages: Vec<String> = catalogue.errors.iter().map(ToString::to_string).collect();
