@@ -7,6 +7,10 @@
 //! account-data write takes the next position in one global stream, which `/sync`
 //! tokens encode. Anything else gets 404 `M_UNRECOGNIZED` (405 for a known path asked
 //! with the wrong method).
+//!
+//! [`FakeHomeserver::start_with`] runs it with one [`Deviation`] from its conformant
+//! behaviour: a fault that breaks one claim, or a variant the specification allows
+//! (see [`profiles`]).
 
 mod account_data;
 mod auth;
@@ -16,8 +20,10 @@ mod error;
 mod event;
 mod filter;
 mod ids;
+mod knock;
 mod login;
 mod membership;
+pub mod profile;
 mod push_rules;
 mod register;
 mod room;
@@ -25,8 +31,10 @@ mod room_state;
 mod router;
 mod state;
 mod sync;
+mod sync_account_data;
 mod sync_filter;
 mod sync_rooms;
+mod sync_stripped;
 mod versions;
 
 #[cfg(test)]
@@ -37,6 +45,7 @@ use std::sync::{Arc, Mutex};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
 
+pub use profile::{Deviation, Kind, Profile, profiles};
 use router::{Endpoint, Fallback, Handler, Route};
 use state::State;
 
@@ -70,6 +79,7 @@ const ENDPOINTS: &[(Route, Handler)] = &[
         Route::client("POST", "join/{}"),
         membership::post_join_by_id_or_alias,
     ),
+    (Route::client("POST", "knock/{}"), knock::post_knock),
     (
         Route::client("POST", "rooms/{}/leave"),
         membership::post_leave,
@@ -123,14 +133,19 @@ pub struct FakeHomeserver {
 }
 
 impl FakeHomeserver {
-    /// Starts the fake on a free loopback port.
+    /// Starts the conformant fake on a free loopback port.
     pub async fn start() -> FakeHomeserver {
+        FakeHomeserver::start_with(None).await
+    }
+
+    /// Starts the fake on a free loopback port, with `deviation` switched on (if any).
+    pub async fn start_with(deviation: Option<Deviation>) -> FakeHomeserver {
         let server = MockServer::builder()
             .disable_request_recording()
             .start()
             .await;
         let server_name = format!("localhost:{}", server.address().port());
-        let state = Arc::new(Mutex::new(State::new(server_name.clone())));
+        let state = Arc::new(Mutex::new(State::new(server_name.clone(), deviation)));
         for &(route, handler) in ENDPOINTS {
             Mock::given(route)
                 .respond_with(Endpoint::new(route, handler, Arc::clone(&state)))
@@ -139,7 +154,7 @@ impl FakeHomeserver {
         }
         let routes = ENDPOINTS.iter().map(|&(route, _)| route).collect();
         Mock::given(any())
-            .respond_with(Fallback::new(routes))
+            .respond_with(Fallback::new(routes, deviation))
             .with_priority(u8::MAX)
             .mount(&server)
             .await;

@@ -8,23 +8,24 @@
 //! that is not a JSON object (400 `M_NOT_JSON` / `M_BAD_JSON`), nothing stored on GET
 //! (404 `M_NOT_FOUND`). Global and room account data are separate stores.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::auth;
 use super::call::Call;
 use super::error::{ApiError, Outcome, Reply};
 use super::ids;
+use super::profile::Deviation;
 use super::push_rules::default_push_rules;
-use super::state::{Session, State};
+use super::state::State;
 
-/// Types the server manages; clients may read but not set them.
-const SERVER_MANAGED_TYPES: [&str; 2] = ["m.fully_read", "m.push_rules"];
-
-/// The requester, who must own the account data at `userId`.
-fn owner(state: &State, call: &Call, verb: &str) -> Result<Session, ApiError> {
+/// The key of the account data at `userId`, which must be the requester's (unless the
+/// server runs with `unchecked`, when any user's data is reachable).
+fn owner(state: &State, call: &Call, verb: &str, unchecked: Deviation) -> Result<String, ApiError> {
     let session = auth::authenticate(state, call)?;
     if call.param(0) == session.user_id {
-        Ok(session)
+        Ok(state.account_data_owner(&session))
+    } else if state.deviates(unchecked) {
+        Ok(call.param(0).to_owned())
     } else {
         Err(ApiError::forbidden(format!(
             "Cannot {verb} account data for other users."
@@ -32,9 +33,11 @@ fn owner(state: &State, call: &Call, verb: &str) -> Result<Session, ApiError> {
     }
 }
 
-fn check_room_id(room_id: &str) -> Result<(), ApiError> {
-    if ids::is_valid_room_id(room_id) {
+fn check_room_id(state: &State, room_id: &str) -> Result<(), ApiError> {
+    if ids::is_valid_room_id(room_id) || state.deviates(Deviation::InvalidRoomIdAccepted) {
         Ok(())
+    } else if state.deviates(Deviation::InvalidRoomIdNotFound) {
+        Err(ApiError::not_found(format!("Room {room_id} not found")))
     } else {
         Err(ApiError::invalid_param(format!(
             "{room_id} is not a valid room ID"
@@ -42,72 +45,132 @@ fn check_room_id(room_id: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Stores the body as the content of `kind` (in `room_id`, or globally).
-fn put(
-    state: &mut State,
-    call: &Call,
-    user_id: &str,
-    room_id: Option<&str>,
-    kind: &str,
-) -> Outcome {
-    if SERVER_MANAGED_TYPES.contains(&kind) {
-        return Err(ApiError::new(
-            405,
+/// The refusal of a PUT of the server-managed `kind` (in a room when `in_room`), if it
+/// is one.
+fn server_managed(state: &State, kind: &str, in_room: bool) -> Option<ApiError> {
+    let refused = match kind {
+        "m.fully_read" => !state.deviates(Deviation::FullyReadAccepted),
+        "m.push_rules" => !(in_room && state.deviates(Deviation::RoomPushRulesAccepted)),
+        _ => false,
+    };
+    let status = if kind == "m.fully_read" && state.deviates(Deviation::FullyReadBadRequest) {
+        400
+    } else {
+        405
+    };
+    refused.then(|| {
+        ApiError::new(
+            status,
             "M_BAD_JSON",
             format!("Cannot set {kind} through this API."),
-        ));
+        )
+    })
+}
+
+/// The request body as account data content: a JSON object.
+fn content(state: &State, call: &Call) -> Result<Value, ApiError> {
+    if state.deviates(Deviation::NonObjectStored) {
+        return serde_json::from_slice(&call.request.body)
+            .map_err(|_| ApiError::not_json("Content not JSON."));
     }
-    let content = call.json_object()?;
-    state.put_account_data(user_id, room_id, kind, Value::Object(content));
+    call.json_object().map(Value::Object)
+}
+
+/// Stores the body as the content of `kind` (in `room_id`, or globally).
+fn put(state: &mut State, call: &Call, owner: &str, room_id: Option<&str>, kind: &str) -> Outcome {
+    if let Some(refusal) = server_managed(state, kind, room_id.is_some()) {
+        return Err(refusal);
+    }
+    let mut content = content(state, call)?;
+    if state.deviates(Deviation::AccountDataMerged)
+        && let Some(Value::Object(stored)) = state
+            .account_data_entries(owner, room_id)
+            .and_then(|entries| entries.get(kind))
+            .map(|entry| &entry.content)
+        && let Value::Object(new) = content
+    {
+        let mut merged: Map<String, Value> = stored.clone();
+        merged.extend(new);
+        content = Value::Object(merged);
+    }
+    state.put_account_data(owner, room_id, kind, content);
     Ok(Reply::empty())
 }
 
+/// The stored content of `kind` (in `room_id`, or globally), with the fallbacks a
+/// deviating server takes when there is none.
+fn stored<'s>(
+    state: &'s State,
+    owner: &str,
+    room_id: Option<&str>,
+    kind: &str,
+) -> Option<&'s Value> {
+    let own = state
+        .account_data_entries(owner, room_id)
+        .and_then(|entries| entries.get(kind));
+    let fallback = || match room_id {
+        Some(_) if state.deviates(Deviation::RoomFallsBackToGlobal) => state
+            .account_data_entries(owner, None)
+            .and_then(|entries| entries.get(kind)),
+        None if state.deviates(Deviation::GlobalFallsBackToRoom) => state
+            .account_data
+            .get(owner)
+            .and_then(|data| data.rooms.values().find_map(|entries| entries.get(kind))),
+        _ => None,
+    };
+    own.or_else(fallback).map(|entry| &entry.content)
+}
+
 /// The stored content of `kind` (in `room_id`, or globally).
-fn get(state: &State, user_id: &str, room_id: Option<&str>, kind: &str) -> Outcome {
-    state
-        .account_data_entries(user_id, room_id)
-        .and_then(|entries| entries.get(kind))
-        .map(|entry| Reply::ok(entry.content.clone()))
-        .ok_or_else(|| match room_id {
-            Some(_) => ApiError::not_found("Room account data not found"),
-            None => ApiError::not_found("Account data not found"),
-        })
+fn get(state: &State, owner: &str, room_id: Option<&str>, kind: &str) -> Outcome {
+    match stored(state, owner, room_id, kind) {
+        Some(content) if state.deviates(Deviation::AccountDataWrapped) => {
+            Ok(Reply::ok(json!({ "type": kind, "content": content })))
+        }
+        Some(content) => Ok(Reply::ok(content.clone())),
+        None if state.deviates(Deviation::UnsetAnswersEmpty) => Ok(Reply::empty()),
+        None if state.deviates(Deviation::UnsetAnswersUnknown) => {
+            Err(ApiError::unknown(404, "Account data not found"))
+        }
+        None if room_id.is_some() => Err(ApiError::not_found("Room account data not found")),
+        None => Err(ApiError::not_found("Account data not found")),
+    }
 }
 
 /// `PUT /user/{userId}/account_data/{type}`.
 pub fn put_global(state: &mut State, call: &Call) -> Outcome {
-    let session = owner(state, call, "add")?;
-    put(state, call, &session.user_id, None, call.param(1))
+    let owner = owner(state, call, "add", Deviation::OtherUserPutAllowed)?;
+    put(state, call, &owner, None, call.param(1))
 }
 
 /// `GET /user/{userId}/account_data/{type}`; `m.push_rules` is the user's push rules.
 pub fn get_global(state: &mut State, call: &Call) -> Outcome {
-    let session = owner(state, call, "get")?;
+    let owner = owner(state, call, "get", Deviation::OtherUserGetAllowed)?;
     let kind = call.param(1);
-    if kind == "m.push_rules" {
-        return Ok(Reply::ok(push_rules_content(&session.user_id)));
+    if kind == "m.push_rules" && !state.deviates(Deviation::PushRulesNotFound) {
+        return Ok(Reply::ok(push_rules_content(call.param(0))));
     }
-    get(state, &session.user_id, None, kind)
+    get(state, &owner, None, kind)
 }
 
 /// `PUT /user/{userId}/rooms/{roomId}/account_data/{type}`.
 pub fn put_room(state: &mut State, call: &Call) -> Outcome {
-    let session = owner(state, call, "add")?;
+    let owner = owner(state, call, "add", Deviation::OtherUserPutAllowed)?;
     let room_id = call.param(1);
-    check_room_id(room_id)?;
-    put(state, call, &session.user_id, Some(room_id), call.param(2))
+    check_room_id(state, room_id)?;
+    put(state, call, &owner, Some(room_id), call.param(2))
 }
 
 /// `GET /user/{userId}/rooms/{roomId}/account_data/{type}`; room push rules are `{}`.
 pub fn get_room(state: &mut State, call: &Call) -> Outcome {
-    let session = owner(state, call, "get")?;
+    let owner = owner(state, call, "get", Deviation::OtherUserGetAllowed)?;
     let room_id = call.param(1);
-    check_room_id(room_id)?;
+    check_room_id(state, room_id)?;
     let kind = call.param(2);
     if kind == "m.push_rules" {
         return Ok(Reply::ok(json!({})));
     }
-    get(state, &session.user_id, Some(room_id), kind)
+    get(state, &owner, Some(room_id), kind)
 }
 
 /// The `m.push_rules` content for `user_id`.

@@ -3,7 +3,7 @@
 //! Events are sent in the order the specification lays down: `m.room.create`, the
 //! creator's join, `m.room.power_levels`, `m.room.canonical_alias`, the preset's join
 //! rules, history visibility and guest access, `initial_state`, `m.room.name`,
-//! `m.room.topic`, then one invite per invitee (with `is_direct` when asked).
+//! `m.room.topic`, then one invite per invitee (with `is_direct: true` when asked).
 
 use serde_json::{Map, Value, json};
 
@@ -13,6 +13,7 @@ use super::error::{ApiError, Outcome, Reply};
 use super::event::NewEvent;
 use super::ids;
 use super::membership::{MembershipChange, change_membership};
+use super::profile::Deviation;
 use super::room::Room;
 use super::state::State;
 
@@ -158,6 +159,39 @@ fn merge(target: &mut Value, overrides: &Map<String, Value>) {
     }
 }
 
+/// Whether the invites of the room `body` asks for are flagged `is_direct`.
+fn direct_flag(state: &State, body: &Map<String, Value>) -> bool {
+    let requested = if state.deviates(Deviation::FlagWhenFalse) {
+        body.contains_key("is_direct")
+    } else {
+        body.get("is_direct") == Some(&Value::Bool(true))
+    };
+    let trusted = body.get("preset").and_then(Value::as_str) == Some("trusted_private_chat");
+    if state.deviates(Deviation::FlagEveryInvite) {
+        true
+    } else if state.deviates(Deviation::FlagNeedsPreset) {
+        requested && trusted
+    } else if state.deviates(Deviation::FlagFromPreset) {
+        requested || trusted
+    } else {
+        requested
+    }
+}
+
+/// The `is_direct` content of an invite: `true` when `flagged`, else nothing.
+fn invite_flag(state: &State, flagged: bool) -> Map<String, Value> {
+    let value = if flagged {
+        Value::Bool(true)
+    } else if state.deviates(Deviation::IsDirectFalseWritten) {
+        Value::Bool(false)
+    } else if state.deviates(Deviation::FlagFalseAsString) {
+        json!("false")
+    } else {
+        return Map::new();
+    };
+    Map::from_iter([("is_direct".to_owned(), value)])
+}
+
 /// A validated `/createRoom` request.
 struct RoomRequest<'a> {
     version: &'a str,
@@ -238,7 +272,7 @@ impl<'a> RoomRequest<'a> {
             initial_state: initial_state(body)?,
             name: optional_string(body, "name")?,
             topic: optional_string(body, "topic")?,
-            is_direct: body.get("is_direct") == Some(&Value::Bool(true)),
+            is_direct: direct_flag(state, body),
         })
     }
 
@@ -326,7 +360,11 @@ pub fn post_create_room(state: &mut State, call: &Call) -> Outcome {
     let body = call.json_object()?;
     let request = RoomRequest::parse(state, creator, &body)?;
 
-    let room_id = ids::room_id(&state.server_name);
+    let room_id = if state.deviates(Deviation::RoomIdsWithoutServer) {
+        ids::room_id_without_server()
+    } else {
+        ids::room_id(&state.server_name)
+    };
     state.insert_room(Room::new(room_id.clone()));
     if let Some(alias) = &request.alias {
         state.aliases.insert(alias.clone(), room_id.clone());
@@ -347,15 +385,18 @@ pub fn post_create_room(state: &mut State, call: &Call) -> Outcome {
     for (kind, key, content) in request.configured_state() {
         send_state(state, &kind, &key, content);
     }
-    let mut extra = Map::new();
-    if request.is_direct {
-        extra.insert("is_direct".into(), Value::Bool(true));
-    }
-    for invitee in &request.invitees {
-        let change = MembershipChange::new(&room_id, creator, invitee, "invite", extra.clone());
+    for (position, invitee) in request.invitees.iter().enumerate() {
+        let flagged = request.is_direct
+            && (position == 0 || !state.deviates(Deviation::FlagFirstInviteeOnly));
+        let extra = invite_flag(state, flagged);
+        let change = MembershipChange::new(&room_id, creator, invitee, "invite", extra);
         change_membership(state, &change)?;
     }
-    Ok(Reply::ok(json!({ "room_id": room_id })))
+    let mut reply = json!({ "room_id": room_id });
+    if state.deviates(Deviation::ResponseExtraFields) {
+        reply["org.example.room_version"] = json!(request.version);
+    }
+    Ok(Reply::ok(reply))
 }
 
 #[cfg(test)]

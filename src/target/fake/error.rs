@@ -3,6 +3,8 @@
 use serde_json::{Map, Value, json};
 use wiremock::ResponseTemplate;
 
+use super::profile::Deviation;
+
 /// An error answer: an HTTP status and its JSON body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -81,6 +83,31 @@ impl ApiError {
     /// 405 `M_UNRECOGNIZED`: a known endpoint asked with a method it does not serve.
     pub fn method_not_allowed() -> ApiError {
         ApiError::new(405, "M_UNRECOGNIZED", "Unrecognized request")
+    }
+
+    /// The error as a server running with `deviation` words it: extra fields or other
+    /// message texts in standard `{errcode, error}` bodies.
+    pub fn worded_for(mut self, deviation: Option<Deviation>) -> ApiError {
+        let Some(object) = self.body.as_object_mut() else {
+            return self;
+        };
+        if !object.contains_key("errcode") {
+            return self;
+        }
+        match deviation {
+            Some(Deviation::ErrorExtraFields) => {
+                object.insert("org.example.request_id".into(), json!("req-1"));
+                object.insert("status".into(), json!(self.status));
+            }
+            Some(Deviation::ErrorOtherTexts) => {
+                object.insert(
+                    "error".into(),
+                    json!(format!("Request refused (HTTP {})", self.status)),
+                );
+            }
+            _ => {}
+        }
+        self
     }
 
     /// The wiremock response carrying this error.

@@ -46,8 +46,9 @@ pub struct Event {
     pub position: u64,
     /// Index (in the room's event list) of the state event this one replaced.
     pub replaces: Option<usize>,
-    /// For an invite: the stripped state the invitee is shown, taken when invited.
-    pub invite_room_state: Vec<Value>,
+    /// For an invite or a knock: the stripped state of the room taken at that moment,
+    /// shown to the invitee or knocker.
+    pub stripped_state: Vec<Value>,
 }
 
 impl Event {

@@ -19,6 +19,11 @@ pub fn room_id(server_name: &str) -> String {
     format!("!{}:{server_name}", random_string(LETTERS, 18))
 }
 
+/// A fresh room id in the room version 12 form: `!` and 43 URL-safe characters.
+pub fn room_id_without_server() -> String {
+    format!("!{}", random_string(URL_SAFE, 43))
+}
+
 /// A fresh event id in the room version 4+ form: `$` and 43 URL-safe characters.
 pub fn event_id() -> String {
     format!("${}", random_string(URL_SAFE, 43))
@@ -110,6 +115,7 @@ mod tests {
     #[test]
     fn minted_ids_have_the_expected_shape() {
         assert!(is_valid_room_id(&room_id("localhost:8008")));
+        assert!(is_valid_room_id(&room_id_without_server()));
         let event = event_id();
         assert!(event.starts_with('$') && event.len() == 44);
         assert_eq!(device_id().len(), 10);

@@ -4,7 +4,8 @@
 //! POST /_matrix/client/v3/rooms/{roomId}/leave
 //! GET /_matrix/client/v3/joined_rooms
 //!
-//! Also the membership rules shared with room creation: who may invite, join and leave.
+//! Also the membership rules shared with room creation and knocking: who may invite,
+//! join, knock and leave.
 
 use serde_json::{Map, Value, json};
 
@@ -13,6 +14,8 @@ use super::call::Call;
 use super::error::{ApiError, Outcome, Reply};
 use super::event::NewEvent;
 use super::ids;
+use super::knock::check_knock;
+use super::profile::Deviation;
 use super::room::Room;
 use super::state::State;
 
@@ -25,7 +28,7 @@ pub struct MembershipChange<'a> {
     pub sender: &'a str,
     /// The user whose membership changes.
     pub target: &'a str,
-    /// The new membership: `invite`, `join` or `leave`.
+    /// The new membership: `invite`, `join`, `knock` or `leave`.
     pub membership: &'a str,
     /// Extra content fields, such as `reason` or `is_direct`.
     pub extra: Map<String, Value>,
@@ -55,8 +58,21 @@ fn is_creator_first_join(room: &Room, user_id: &str) -> bool {
     matches!(room.events.as_slice(), [create] if create.kind == "m.room.create" && create.sender == user_id)
 }
 
+/// Whether `sender` may send invites in `room`, as far as their own membership goes.
+fn may_invite(room: &Room, sender: &str, deviation: Option<Deviation>) -> bool {
+    match room.membership(sender) {
+        Some("join") => true,
+        Some("invite") => deviation == Some(Deviation::InviteeMayInvite),
+        _ => deviation == Some(Deviation::StrangerMayInvite),
+    }
+}
+
 /// Checks the room's membership rules for `change`.
-fn authorize(room: &Room, change: &MembershipChange) -> Result<(), ApiError> {
+fn authorize(
+    room: &Room,
+    change: &MembershipChange,
+    deviation: Option<Deviation>,
+) -> Result<(), ApiError> {
     let MembershipChange {
         room_id,
         sender,
@@ -66,7 +82,7 @@ fn authorize(room: &Room, change: &MembershipChange) -> Result<(), ApiError> {
     let current = room.membership(target);
     match change.membership {
         "invite" => {
-            if room.membership(sender) != Some("join") {
+            if !may_invite(room, sender, deviation) {
                 return Err(ApiError::forbidden(format!(
                     "{sender} not in room {room_id}."
                 )));
@@ -92,6 +108,10 @@ fn authorize(room: &Room, change: &MembershipChange) -> Result<(), ApiError> {
             _ if room.join_rule() == "public" => Ok(()),
             _ => Err(ApiError::forbidden("You are not invited to this room.")),
         },
+        "knock" if sender != target => Err(ApiError::forbidden(
+            "Cannot knock on behalf of another user.",
+        )),
+        "knock" => check_knock(room, current),
         "leave" => match current {
             _ if sender != target => {
                 Err(ApiError::forbidden("Cannot kick users through this API."))
@@ -131,24 +151,24 @@ pub fn change_membership(state: &mut State, change: &MembershipChange) -> Result
     {
         return Ok(());
     }
-    authorize(room, change)?;
-    let invite_room_state = if change.membership == "invite" {
-        room.prejoin_state(change.sender)
-    } else {
-        Vec::new()
+    authorize(room, change, state.deviation)?;
+    let stripped_state = match change.membership {
+        "invite" => room.prejoin_state(Some(change.sender), state.deviation),
+        "knock" => room.prejoin_state(None, state.deviation),
+        _ => Vec::new(),
     };
     let new = NewEvent::state("m.room.member", change.target, change.sender, content);
     let index = state
         .send(change.room_id, new)
         .ok_or_else(|| ApiError::not_found("Unknown room"))?;
     if let Some(room) = state.room_mut(change.room_id) {
-        room.events[index].invite_room_state = invite_room_state;
+        room.events[index].stripped_state = stripped_state;
     }
     Ok(())
 }
 
 /// The `reason` of a membership request body, as extra event content.
-fn reason_content(body: &Map<String, Value>) -> Map<String, Value> {
+pub fn reason_content(body: &Map<String, Value>) -> Map<String, Value> {
     body.get("reason")
         .map(|reason| Map::from_iter([("reason".to_owned(), reason.clone())]))
         .unwrap_or_default()
@@ -182,13 +202,19 @@ pub fn post_invite(state: &mut State, call: &Call) -> Outcome {
             session.user_id
         )));
     }
-    let change = MembershipChange::new(
-        room_id,
-        &session.user_id,
-        invitee,
-        "invite",
-        reason_content(&body),
-    );
+    let mut extra = if state.deviates(Deviation::InviteReasonDropped) {
+        Map::new()
+    } else {
+        reason_content(&body)
+    };
+    if state.deviates(Deviation::InviteFlagsOneToOne)
+        && state
+            .room(room_id)
+            .is_some_and(|room| room.members("join") == [session.user_id.as_str()])
+    {
+        extra.insert("is_direct".into(), Value::Bool(true));
+    }
+    let change = MembershipChange::new(room_id, &session.user_id, invitee, "invite", extra);
     change_membership(state, &change)?;
     Ok(Reply::empty())
 }
@@ -255,16 +281,32 @@ pub fn post_leave(state: &mut State, call: &Call) -> Outcome {
     Ok(Reply::empty())
 }
 
+/// Whether `/joined_rooms` lists `room` for `user_id`.
+fn listed_as_joined(state: &State, room: &Room, user_id: &str) -> bool {
+    match room.membership(user_id) {
+        Some("join") if state.deviates(Deviation::JoinedRoomsOnlyCreated) => room
+            .state_event("m.room.create", "")
+            .is_some_and(|create| create.sender == user_id),
+        Some("join") => true,
+        Some("invite") => state.deviates(Deviation::JoinedRoomsListsInvites),
+        _ => false,
+    }
+}
+
 /// `GET /joined_rooms`: rooms where the requester's membership is `join`.
 pub fn get_joined_rooms(state: &mut State, call: &Call) -> Outcome {
     let session = auth::authenticate(state, call)?;
     let joined: Vec<&str> = state
         .rooms()
         .iter()
-        .filter(|room| room.membership(&session.user_id) == Some("join"))
+        .filter(|room| listed_as_joined(state, room, &session.user_id))
         .map(|room| room.room_id.as_str())
         .collect();
-    Ok(Reply::ok(json!({ "joined_rooms": joined })))
+    let mut body = json!({ "joined_rooms": joined });
+    if state.deviates(Deviation::ResponseExtraFields) {
+        body["org.example.count"] = json!(joined.len());
+    }
+    Ok(Reply::ok(body))
 }
 
 #[cfg(test)]
@@ -316,6 +358,35 @@ mod tests {
         assert_eq!(status, 200);
         let (_, joined) = client.get("joined_rooms", &bob.token).await;
         assert_eq!(joined, json!({ "joined_rooms": [] }));
+    }
+
+    #[tokio::test]
+    async fn invite_events_carry_invite_room_state_with_the_create_event() {
+        let (client, alice, bob) = Client::start_with_pair().await;
+        let room_id = client
+            .create_room(&alice, json!({ "invite": [bob.user_id], "name": "Chat" }))
+            .await;
+        let path = format!(
+            "rooms/{}/state/m.room.member/{}?format=event",
+            encode(&room_id),
+            encode(&bob.user_id)
+        );
+        let (status, event) = client.get(&path, &alice.token).await;
+        assert_eq!(status, 200, "{event}");
+        let stripped = event["unsigned"]["invite_room_state"]
+            .as_array()
+            .expect("invite_room_state");
+        let types: Vec<&str> = stripped.iter().filter_map(|e| e["type"].as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "m.room.create",
+                "m.room.join_rules",
+                "m.room.name",
+                "m.room.member"
+            ]
+        );
+        assert!(stripped.iter().all(|e| e.get("event_id").is_none()));
     }
 
     #[tokio::test]

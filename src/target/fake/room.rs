@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::event::{Event, NewEvent};
+use super::profile::Deviation;
 
 /// State event types shown to a user before they join (stripped state), in order.
 const PREJOIN_STATE_TYPES: [&str; 7] = [
@@ -14,6 +15,13 @@ const PREJOIN_STATE_TYPES: [&str; 7] = [
     "m.room.encryption",
     "m.room.name",
     "m.room.topic",
+];
+
+/// State event types some servers add to stripped state as well.
+const EXTRA_PREJOIN_STATE_TYPES: [&str; 3] = [
+    "m.room.power_levels",
+    "m.room.history_visibility",
+    "m.room.guest_access",
 ];
 
 /// A room and every event sent in it, oldest first.
@@ -132,19 +140,80 @@ impl Room {
             origin_server_ts: now,
             position,
             replaces,
-            invite_room_state: Vec::new(),
+            stripped_state: Vec::new(),
         });
         self.events.len() - 1
     }
 
-    /// Stripped state for an invite: the pre-join state types and the inviter's member event.
-    pub fn prejoin_state(&self, inviter: &str) -> Vec<Value> {
+    /// Stripped state for an invite or a knock: the pre-join state types and, for an
+    /// invite, the inviter's member event.
+    pub fn prejoin_state(&self, inviter: Option<&str>, deviation: Option<Deviation>) -> Vec<Value> {
+        let extra: &[&str] = if deviation == Some(Deviation::StrippedStateExtraEvents) {
+            &EXTRA_PREJOIN_STATE_TYPES
+        } else {
+            &[]
+        };
         PREJOIN_STATE_TYPES
             .iter()
+            .chain(extra)
             .filter_map(|kind| self.state_event(kind, ""))
-            .chain(self.state_event("m.room.member", inviter))
+            .chain(inviter.and_then(|inviter| self.state_event("m.room.member", inviter)))
             .map(Event::stripped)
             .collect()
+    }
+
+    /// The `unsigned` of event `index`: age, the state it replaced, the viewer's
+    /// membership, and the stripped state of an invite or a knock.
+    fn unsigned(
+        &self,
+        index: usize,
+        now: u64,
+        viewer_membership: Option<&str>,
+        deviation: Option<Deviation>,
+    ) -> Map<String, Value> {
+        let event = &self.events[index];
+        let mut unsigned = Map::new();
+        unsigned.insert(
+            "age".into(),
+            json!(now.saturating_sub(event.origin_server_ts)),
+        );
+        if let Some(previous) = event.replaces.map(|i| &self.events[i]) {
+            unsigned.insert("replaces_state".into(), json!(previous.event_id));
+            let join_after_invite =
+                event.membership() == Some("join") && previous.membership() == Some("invite");
+            if deviation == Some(Deviation::PrevContentMembershipOnly)
+                && let Some(membership) = previous.membership()
+            {
+                unsigned.insert("prev_content".into(), json!({ "membership": membership }));
+            } else if !(join_after_invite && deviation == Some(Deviation::JoinWithoutPrevContent)) {
+                unsigned.insert("prev_content".into(), previous.content.clone());
+            }
+            unsigned.insert("prev_sender".into(), json!(previous.sender));
+        }
+        if let Some(membership) = viewer_membership {
+            unsigned.insert("membership".into(), json!(membership));
+        }
+        let room_state_key = match event.membership() {
+            Some("invite") => Some("invite_room_state"),
+            Some("knock") => Some("knock_room_state"),
+            _ => None,
+        };
+        if let Some(key) = room_state_key.filter(|_| !event.stripped_state.is_empty()) {
+            let without_create = deviation == Some(Deviation::InviteRoomStateWithoutCreate)
+                && key == "invite_room_state";
+            let events: Vec<Value> = event
+                .stripped_state
+                .iter()
+                .filter(|stripped| !(without_create && stripped["type"] == "m.room.create"))
+                .cloned()
+                .collect();
+            unsigned.insert(key.into(), Value::Array(events));
+        }
+        if deviation == Some(Deviation::UnsignedExtraKeys) {
+            unsigned.insert("org.example.stream_position".into(), json!(event.position));
+            unsigned.insert("org.example.origin".into(), json!("fake"));
+        }
+        unsigned
     }
 
     /// The client format of event `index`: with `room_id` when `with_room_id`, and with
@@ -155,21 +224,10 @@ impl Room {
         now: u64,
         with_room_id: bool,
         viewer_membership: Option<&str>,
+        deviation: Option<Deviation>,
     ) -> Value {
         let event = &self.events[index];
-        let mut unsigned = Map::new();
-        unsigned.insert(
-            "age".into(),
-            json!(now.saturating_sub(event.origin_server_ts)),
-        );
-        if let Some(previous) = event.replaces.map(|i| &self.events[i]) {
-            unsigned.insert("replaces_state".into(), json!(previous.event_id));
-            unsigned.insert("prev_content".into(), previous.content.clone());
-            unsigned.insert("prev_sender".into(), json!(previous.sender));
-        }
-        if let Some(membership) = viewer_membership {
-            unsigned.insert("membership".into(), json!(membership));
-        }
+        let unsigned = self.unsigned(index, now, viewer_membership, deviation);
         let mut object = Map::new();
         object.insert("type".into(), json!(event.kind));
         if let Some(key) = &event.state_key {

@@ -3,7 +3,7 @@
 //! GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}
 //!
 //! Members read the current state; users who left read the state as it stood when they
-//! left; anyone else gets 403.
+//! left; anyone else, invitees included, gets 403.
 
 use serde_json::Value;
 
@@ -11,6 +11,7 @@ use super::auth;
 use super::call::Call;
 use super::error::{ApiError, Outcome, Reply};
 use super::event::now_ms;
+use super::profile::Deviation;
 use super::room::Room;
 use super::state::State;
 
@@ -22,11 +23,18 @@ fn readable_state<'a>(
 ) -> Result<(&'a Room, Vec<usize>), ApiError> {
     let not_in_room = || ApiError::forbidden(format!("User {user_id} not in room {room_id}"));
     let room = state.room(room_id).ok_or_else(not_in_room)?;
-    let member_index = room
-        .state_index("m.room.member", user_id)
-        .ok_or_else(not_in_room)?;
+    let Some(member_index) = room.state_index("m.room.member", user_id) else {
+        return if state.deviates(Deviation::StrangerReadsState) {
+            Ok((room, room.current_state()))
+        } else {
+            Err(not_in_room())
+        };
+    };
     match room.events[member_index].membership() {
         Some("join") => Ok((room, room.current_state())),
+        Some("invite") if state.deviates(Deviation::InviteeReadsState) => {
+            Ok((room, room.current_state()))
+        }
         Some("leave" | "ban") => Ok((room, room.state_at(member_index + 1))),
         _ => Err(not_in_room()),
     }
@@ -39,7 +47,7 @@ pub fn get_state(state: &mut State, call: &Call) -> Outcome {
     let now = now_ms();
     let events: Vec<Value> = indices
         .into_iter()
-        .map(|index| room.client_event(index, now, true, None))
+        .map(|index| room.client_event(index, now, true, None, state.deviation))
         .collect();
     Ok(Reply::ok(Value::Array(events)))
 }
@@ -64,7 +72,8 @@ pub fn get_state_event(state: &mut State, call: &Call) -> Outcome {
         .find(|&index| room.events[index].is_state(kind, state_key))
         .ok_or_else(|| ApiError::not_found("Event not found."))?;
     if whole_event {
-        Ok(Reply::ok(room.client_event(index, now_ms(), true, None)))
+        let event = room.client_event(index, now_ms(), true, None, state.deviation);
+        Ok(Reply::ok(event))
     } else {
         Ok(Reply::ok(room.events[index].content.clone()))
     }

@@ -8,6 +8,7 @@ use wiremock::{Match, Request, Respond, ResponseTemplate};
 
 use super::call::{Call, percent_decode};
 use super::error::{ApiError, Outcome};
+use super::profile::Deviation;
 use super::state::State;
 
 /// An endpoint implementation.
@@ -95,7 +96,7 @@ impl Endpoint {
         }
     }
 
-    fn outcome(&self, request: &Request) -> Outcome {
+    fn outcome(&self, request: &Request, state: &mut State) -> Outcome {
         let raw = self
             .route
             .placeholders(request.url.path())
@@ -108,16 +109,17 @@ impl Endpoint {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let call = Call::new(request, params);
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        (self.handler)(&mut state, &call)
+        (self.handler)(state, &call)
     }
 }
 
 impl Respond for Endpoint {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        match self.outcome(request) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let outcome = self.outcome(request, &mut state);
+        match outcome {
             Ok(reply) => reply.into_template(),
-            Err(error) => error.into_template(),
+            Err(error) => error.worded_for(state.deviation).into_template(),
         }
     }
 }
@@ -125,12 +127,13 @@ impl Respond for Endpoint {
 /// Answers every request no endpoint took.
 pub struct Fallback {
     routes: Vec<Route>,
+    deviation: Option<Deviation>,
 }
 
 impl Fallback {
-    /// The catch-all for a server serving `routes`.
-    pub fn new(routes: Vec<Route>) -> Fallback {
-        Fallback { routes }
+    /// The catch-all for a server serving `routes`, running with `deviation`.
+    pub fn new(routes: Vec<Route>, deviation: Option<Deviation>) -> Fallback {
+        Fallback { routes, deviation }
     }
 }
 
@@ -141,11 +144,12 @@ impl Respond for Fallback {
             .routes
             .iter()
             .any(|route| route.placeholders(path).is_some());
-        if known_path {
-            ApiError::method_not_allowed().into_template()
+        let error = if known_path {
+            ApiError::method_not_allowed()
         } else {
-            ApiError::unrecognized().into_template()
-        }
+            ApiError::unrecognized()
+        };
+        error.worded_for(self.deviation).into_template()
     }
 }
 

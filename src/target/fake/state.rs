@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::event::{NewEvent, now_ms};
 use super::ids;
+use super::profile::Deviation;
 use super::room::Room;
 
 /// A stored password; its `Debug` form never shows it.
@@ -86,6 +87,8 @@ pub struct UserAccountData {
 pub struct State {
     /// The server name in minted user ids, room ids and aliases.
     pub server_name: String,
+    /// The deviation from conformant behaviour this server runs with, if any.
+    pub deviation: Option<Deviation>,
     position: u64,
     generated_localparts: u64,
     /// Accounts by user id.
@@ -105,10 +108,11 @@ pub struct State {
 }
 
 impl State {
-    /// An empty server called `server_name`.
-    pub fn new(server_name: String) -> State {
+    /// An empty server called `server_name`, running with `deviation` (if any).
+    pub fn new(server_name: String, deviation: Option<Deviation>) -> State {
         State {
             server_name,
+            deviation,
             position: 0,
             generated_localparts: 0,
             users: HashMap::new(),
@@ -120,6 +124,11 @@ impl State {
             account_data: HashMap::new(),
             filters: HashMap::new(),
         }
+    }
+
+    /// Whether the server runs with `deviation`.
+    pub fn deviates(&self, deviation: Deviation) -> bool {
+        self.deviation == Some(deviation)
     }
 
     /// The latest stream position handed out.
@@ -193,6 +202,15 @@ impl State {
     pub fn room_mut(&mut self, room_id: &str) -> Option<&mut Room> {
         let index = *self.room_index.get(room_id)?;
         Some(&mut self.rooms[index])
+    }
+
+    /// The key under which the account data of `session` is kept: its user id.
+    pub fn account_data_owner(&self, session: &Session) -> String {
+        if self.deviates(Deviation::AccountDataPerDevice) {
+            format!("{} {}", session.user_id, session.device_id)
+        } else {
+            session.user_id.clone()
+        }
     }
 
     /// Stores account data (global when `room_id` is `None`), replacing any earlier value.

@@ -3,19 +3,21 @@
 //! `next_batch` is `s<position>` for the server's global stream position. Without
 //! `since` the answer is a full snapshot; with it, only what changed after that
 //! position. An incremental sync with nothing new answers after `timeout` (capped at one
-//! second) with the same token, standing in for a long poll.
+//! second) with the same token, standing in for a long poll. Account data is gathered
+//! in `sync_account_data`, rooms in `sync_rooms`.
 
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::account_data::push_rules_content;
 use super::auth;
 use super::call::Call;
 use super::error::{ApiError, Outcome, Reply};
 use super::event::now_ms;
 use super::filter::sync_filter;
+use super::profile::Deviation;
 use super::state::State;
+use super::sync_account_data::global_account_data;
 use super::sync_rooms::{SyncRequest, rooms_section};
 
 /// The longest an empty incremental sync waits.
@@ -51,32 +53,6 @@ fn timeout_query(call: &Call) -> Result<u64, ApiError> {
     })
 }
 
-/// Global account data for the response, oldest write first; a full sync also
-/// carries the server-managed `m.push_rules`.
-fn global_account_data(state: &State, request: &SyncRequest) -> Vec<Value> {
-    let filter = &request.filter.account_data;
-    let mut entries: Vec<_> = state
-        .account_data_entries(request.user_id, None)
-        .into_iter()
-        .flatten()
-        .filter(|(kind, entry)| {
-            (request.is_full() || entry.position > request.since.unwrap_or(0))
-                && filter.allows(kind, None)
-        })
-        .collect();
-    entries.sort_by_key(|(_, entry)| entry.position);
-    let mut events: Vec<Value> = entries
-        .into_iter()
-        .map(|(kind, entry)| json!({ "type": kind, "content": entry.content }))
-        .collect();
-    if request.is_full() && filter.allows("m.push_rules", None) {
-        events.push(
-            json!({ "type": "m.push_rules", "content": push_rules_content(request.user_id) }),
-        );
-    }
-    events
-}
-
 /// The response skeleton every sync answer carries.
 fn response(next_batch: &str) -> Map<String, Value> {
     let mut body = Map::new();
@@ -104,9 +80,18 @@ pub fn get_sync(state: &mut State, call: &Call) -> Outcome {
     let full_state = boolean_query(call, "full_state")?;
     let filter = sync_filter(state, &session.user_id, call.query("filter").as_deref())?;
     let since = since_token.as_deref().map(parse_stream_token).transpose()?;
+    let until = match since {
+        Some(since) if state.deviates(Deviation::SyncBatchesSplit) => {
+            state.position().min(since + 1)
+        }
+        _ => state.position(),
+    };
+    let account_data_owner = state.account_data_owner(&session);
     let request = SyncRequest {
         user_id: &session.user_id,
+        account_data_owner: &account_data_owner,
         since,
+        until,
         full_state,
         filter: &filter,
         now_ms: now_ms(),
@@ -116,15 +101,24 @@ pub fn get_sync(state: &mut State, call: &Call) -> Outcome {
 
     if let Some(token) = since_token
         && !full_state
+        && until == state.position()
         && account_data.is_empty()
         && rooms.is_empty()
     {
+        let delay = if state.deviates(Deviation::LongPollReturnsEarly) {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(timeout).min(MAX_LONG_POLL)
+        };
         return Ok(Reply {
             body: Value::Object(response(&token)),
-            delay: Duration::from_millis(timeout).min(MAX_LONG_POLL),
+            delay,
         });
     }
-    let mut body = response(&stream_token(state.position()));
+    let mut body = response(&stream_token(until));
+    if state.deviates(Deviation::ResponseExtraFields) {
+        body.insert("org.example.server_time".into(), json!(request.now_ms));
+    }
     if !account_data.is_empty() {
         body.insert("account_data".into(), json!({ "events": account_data }));
     }

@@ -1,22 +1,30 @@
-//! The `rooms` part of a `/sync` response: the `join`, `invite` and `leave` sections.
+//! The `rooms` part of a `/sync` response: the `join`, `invite`, `knock` and `leave`
+//! sections.
 //!
-//! A room's `timeline` holds its latest events (after `since` when incremental, at most
+//! Only what happened up to the answer's stream position (`until`) is shown. A room's `timeline` holds its latest events (after `since` when incremental, at most
 //! the filter's limit); `state` holds the state at the end of the timeline minus events
 //! the timeline already carries (and, when incremental, minus state unchanged since
 //! `since`). Users who never joined a room see only their own membership events in it.
 
 use serde_json::{Map, Value, json};
 
+use super::profile::Deviation;
 use super::room::Room;
 use super::state::State;
+use super::sync_account_data::room_account_data;
 use super::sync_filter::SyncFilter;
+use super::sync_stripped::{invited_entry, knocked_entry};
 
 /// What one `/sync` request asks for.
 pub struct SyncRequest<'a> {
     /// The syncing user.
     pub user_id: &'a str,
+    /// The key of the syncing user's account data.
+    pub account_data_owner: &'a str,
     /// Stream position of the `since` token, for an incremental sync.
     pub since: Option<u64>,
+    /// The stream position the answer reaches: nothing after it is shown.
+    pub until: u64,
     /// Whether `full_state=true` was given.
     pub full_state: bool,
     /// The request's filter.
@@ -32,7 +40,7 @@ impl SyncRequest<'_> {
     }
 
     /// Whether something at stream `position` is newer than `since`.
-    fn is_new(&self, position: u64) -> bool {
+    pub fn is_new(&self, position: u64) -> bool {
         self.since.is_none_or(|since| position > since)
     }
 }
@@ -44,6 +52,8 @@ pub struct RoomsSection {
     pub join: Map<String, Value>,
     /// Rooms the user is invited to.
     pub invite: Map<String, Value>,
+    /// Rooms the user has knocked on.
+    pub knock: Map<String, Value>,
     /// Rooms the user has left.
     pub leave: Map<String, Value>,
 }
@@ -51,7 +61,10 @@ pub struct RoomsSection {
 impl RoomsSection {
     /// Whether no room has anything to report.
     pub fn is_empty(&self) -> bool {
-        self.join.is_empty() && self.invite.is_empty() && self.leave.is_empty()
+        self.join.is_empty()
+            && self.invite.is_empty()
+            && self.knock.is_empty()
+            && self.leave.is_empty()
     }
 
     /// The JSON `rooms` object, leaving out empty sections.
@@ -60,6 +73,7 @@ impl RoomsSection {
         for (name, section) in [
             ("join", self.join),
             ("invite", self.invite),
+            ("knock", self.knock),
             ("leave", self.leave),
         ] {
             if !section.is_empty() {
@@ -88,6 +102,7 @@ struct RoomWindow {
 }
 
 fn room_window(
+    state: &State,
     room: &Room,
     request: &SyncRequest,
     end: usize,
@@ -118,7 +133,7 @@ fn room_window(
         .map_or(room.events[..end].last().map_or(0, |e| e.position), |&i| {
             room.events[i].position.saturating_sub(1)
         });
-    let state = if ever_joined {
+    let state_events = if ever_joined {
         room.state_at(end)
             .into_iter()
             .filter(|index| !timeline.contains(index))
@@ -127,47 +142,34 @@ fn room_window(
                 (full_state || timeline_after.is_none_or(|after| event.position > after))
                     && filter.state.allows(&event.kind, Some(&event.sender))
             })
-            .map(|index| room.client_event(index, request.now_ms, false, None))
+            .map(|index| room.client_event(index, request.now_ms, false, None, state.deviation))
             .collect()
     } else {
         Vec::new()
     };
     let events: Vec<Value> = timeline
         .iter()
-        .map(|&index| room.client_event(index, request.now_ms, false, Some(memberships[index])))
+        .map(|&index| {
+            let mut event = room.client_event(
+                index,
+                request.now_ms,
+                false,
+                Some(memberships[index]),
+                state.deviation,
+            );
+            if state.deviates(Deviation::FlagMissingFromTimeline)
+                && let Some(content) = event["content"].as_object_mut()
+            {
+                content.remove("is_direct");
+            }
+            event
+        })
         .collect();
     RoomWindow {
         timeline: json!({ "events": events, "prev_batch": format!("s{prev_batch}"), "limited": limited }),
-        state,
+        state: state_events,
         timeline_is_empty: timeline.is_empty(),
     }
-}
-
-/// The user's account data for `room`, as `{type, content}` events.
-fn room_account_data(state: &State, request: &SyncRequest, room_id: &str) -> Vec<Value> {
-    let Some(entries) = state.account_data_entries(request.user_id, Some(room_id)) else {
-        return Vec::new();
-    };
-    let mut selected: Vec<_> = entries
-        .iter()
-        .filter(|(kind, entry)| {
-            (request.is_full() || request.is_new(entry.position))
-                && request.filter.room.account_data.allows(kind, None)
-        })
-        .collect();
-    selected.sort_by_key(|(_, entry)| entry.position);
-    selected
-        .into_iter()
-        .map(|(kind, entry)| json!({ "type": kind, "content": entry.content }))
-        .collect()
-}
-
-/// The `invite_state` entry: the stripped state taken at invite time and the invite itself.
-fn invited_entry(room: &Room, member_index: usize) -> Value {
-    let invite = &room.events[member_index];
-    let mut events = invite.invite_room_state.clone();
-    events.push(invite.stripped());
-    json!({ "invite_state": { "events": events } })
 }
 
 /// Builds the `rooms` section for `request`.
@@ -177,7 +179,13 @@ pub fn rooms_section(state: &State, request: &SyncRequest) -> RoomsSection {
         if !request.filter.room.allows_room(&room.room_id) {
             continue;
         }
-        let Some(member_index) = room.state_index("m.room.member", request.user_id) else {
+        let end = room
+            .events
+            .partition_point(|event| event.position <= request.until);
+        let Some(member_index) = room.events[..end]
+            .iter()
+            .rposition(|event| event.is_state("m.room.member", request.user_id))
+        else {
             continue;
         };
         let member = &room.events[member_index];
@@ -190,8 +198,7 @@ pub fn rooms_section(state: &State, request: &SyncRequest) -> RoomsSection {
                 let newly_joined = request.since.is_some() && earlier != Some("join");
                 let timeline_after = if newly_joined { None } else { request.since };
                 let full_state = request.is_full() || newly_joined;
-                let window =
-                    room_window(room, request, room.events.len(), timeline_after, full_state);
+                let window = room_window(state, room, request, end, timeline_after, full_state);
                 let account_data = room_account_data(state, request, &room.room_id);
                 if full_state || !window.timeline_is_empty || !account_data.is_empty() {
                     let entry = json!({
@@ -206,9 +213,12 @@ pub fn rooms_section(state: &State, request: &SyncRequest) -> RoomsSection {
                 }
             }
             Some("invite") if request.is_full() || request.is_new(member.position) => {
-                section
-                    .invite
-                    .insert(room_id, invited_entry(room, member_index));
+                let entry = invited_entry(state, request, room, member_index);
+                section.invite.insert(room_id, entry);
+            }
+            Some("knock") if request.is_full() || request.is_new(member.position) => {
+                let entry = knocked_entry(state, room, member_index);
+                section.knock.insert(room_id, entry);
             }
             Some("leave" | "ban") => {
                 let wanted = if request.is_full() {
@@ -224,16 +234,22 @@ pub fn rooms_section(state: &State, request: &SyncRequest) -> RoomsSection {
                         None
                     };
                     let window = room_window(
+                        state,
                         room,
                         request,
                         member_index + 1,
                         timeline_after,
                         request.is_full(),
                     );
+                    let account_data = if state.deviates(Deviation::LeftRoomAccountDataMissing) {
+                        Vec::new()
+                    } else {
+                        room_account_data(state, request, &room.room_id)
+                    };
                     let entry = json!({
                         "timeline": window.timeline,
                         "state": { "events": window.state },
-                        "account_data": { "events": room_account_data(state, request, &room.room_id) },
+                        "account_data": { "events": account_data },
                     });
                     section.leave.insert(room_id, entry);
                 }

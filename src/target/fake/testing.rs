@@ -5,6 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::FakeHomeserver;
+use super::profile::Deviation;
 
 /// A registered user and their access token.
 pub struct Account {
@@ -53,11 +54,16 @@ impl Client {
         (client, alice, bob)
     }
 
-    /// Starts a fake and a client for it.
+    /// Starts a conformant fake and a client for it.
     pub async fn start() -> Client {
+        Client::start_with(None).await
+    }
+
+    /// Starts a fake running with `deviation` (if any) and a client for it.
+    pub async fn start_with(deviation: Option<Deviation>) -> Client {
         Client {
             http: reqwest::Client::new(),
-            server: FakeHomeserver::start().await,
+            server: FakeHomeserver::start_with(deviation).await,
         }
     }
 

@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::call::Call;
 use super::error::{Outcome, Reply};
+use super::profile::Deviation;
 use super::state::State;
 
 /// Specification versions the fake claims to support.
@@ -13,8 +14,18 @@ const VERSIONS: [&str; 24] = [
     "v1.14", "v1.15", "v1.16",
 ];
 
+/// Later versions advertised under [`Deviation::VersionsMore`].
+const MORE_VERSIONS: [&str; 2] = ["v1.17", "v1.18"];
+
 /// `GET /versions`: the supported versions, no authentication needed.
-pub fn get_versions(_state: &mut State, _call: &Call) -> Outcome {
+pub fn get_versions(state: &mut State, _call: &Call) -> Outcome {
+    if state.deviates(Deviation::VersionsMore) {
+        let versions: Vec<&str> = VERSIONS.iter().chain(&MORE_VERSIONS).copied().collect();
+        return Ok(Reply::ok(json!({
+            "versions": versions,
+            "unstable_features": { "org.example.feature": true },
+        })));
+    }
     Ok(Reply::ok(
         json!({ "versions": VERSIONS, "unstable_features": {} }),
     ))

@@ -1,0 +1,301 @@
+//! Fault profiles and conformant variants: single switches inside the conformant fake,
+//! each one deviation from its default behaviour.
+//!
+//! A fault breaks exactly one claim of the registry, the way a lazy or confused
+//! implementer would; a variant is a difference the specification allows. The table
+//! below is the one place every profile is declared: it defines [`Deviation`] and
+//! maps each one to its name, kind and description.
+
+#[cfg(test)]
+mod probes;
+
+/// Whether a profile breaks a claim or stays within the specification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A mistake that breaks exactly one claim, named by its registry id.
+    Fault {
+        /// The claim the fault breaks.
+        claim: &'static str,
+    },
+    /// A difference from the fake that the specification allows.
+    Variant,
+}
+
+/// A named deviation of the fake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Profile {
+    /// Kebab-case name, e.g. `flag-first-invitee-only`.
+    pub name: &'static str,
+    /// The switch handlers test.
+    pub deviation: Deviation,
+    /// Fault (with its claim) or variant.
+    pub kind: Kind,
+    /// The mistake made (fault) or the allowed difference (variant), in one line.
+    pub description: &'static str,
+}
+
+const fn fault(claim: &'static str) -> Kind {
+    Kind::Fault { claim }
+}
+
+const VARIANT: Kind = Kind::Variant;
+
+/// Declares [`Deviation`] and the profile table from one list.
+macro_rules! profiles {
+    ($($deviation:ident: $name:literal, $kind:expr, $description:literal;)*) => {
+        /// One deviation from the conformant fake; see the profile table for each.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Deviation {
+            $(#[doc = $description] $deviation,)*
+        }
+
+        const PROFILES: &[Profile] = &[
+            $(Profile {
+                name: $name,
+                deviation: Deviation::$deviation,
+                kind: $kind,
+                description: $description,
+            },)*
+        ];
+    };
+}
+
+profiles! {
+    FlagNeedsPreset: "flag-needs-preset", fault("dm.create-room.invitees-flagged"),
+        "is_direct is honoured only together with the trusted_private_chat preset; other direct rooms invite plainly";
+    FlagFirstInviteeOnly: "flag-first-invitee-only", fault("dm.create-room.invitees-flagged"),
+        "only the first of several invitees gets is_direct; the others are invited plainly";
+    FlagMissingFromTimeline: "flag-missing-from-timeline", fault("dm.create-room.invitees-flagged"),
+        "is_direct is kept beside the membership and added only when state is read, so the invite in the timeline lacks it";
+    InviteStateFlagStripped: "invite-state-flag-stripped", fault("dm.create-room.flag-reaches-invitee"),
+        "stripping the invite for invite_state keeps only membership and displayname, dropping is_direct";
+    InviteStateFlagInitialOnly: "invite-state-flag-initial-only", fault("dm.create-room.flag-reaches-invitee"),
+        "is_direct reaches invite_state only in an initial sync; an incremental sync sends the bare invite";
+    FlagEveryInvite: "flag-every-invite", fault("dm.create-room.unflagged-without-is-direct"),
+        "every invite /createRoom sends is flagged is_direct, whatever the request says";
+    FlagWhenFalse: "flag-when-false", fault("dm.create-room.unflagged-without-is-direct"),
+        "is_direct is tested for presence, not value, so is_direct: false flags the invites too";
+    FlagFromPreset: "flag-from-preset", fault("dm.create-room.unflagged-without-is-direct"),
+        "trusted_private_chat is taken to mean a direct chat, so its invites are flagged even without is_direct";
+    InviteFlagsOneToOne: "invite-flags-one-to-one", fault("dm.create-room.unflagged-without-is-direct"),
+        "/invite guesses a direct chat and flags the invite when the inviter is the room's only member";
+    JoinWithoutPrevContent: "join-without-prev-content", fault("dm.create-room.flag-in-join-prev-content"),
+        "a join replacing an invite carries no unsigned.prev_content";
+    PrevContentMembershipOnly: "prev-content-membership-only", fault("dm.create-room.flag-in-join-prev-content"),
+        "unsigned.prev_content of a member event is rebuilt from the old membership alone, losing is_direct";
+    FlagFalseAsString: "flag-false-as-string", fault("dm.member.is-direct-boolean"),
+        "invites of rooms created without is_direct carry is_direct as the string \"false\"";
+    InviteStateWithoutCreate: "invite-state-without-create", fault("stripped-state.invite-state-has-create"),
+        "invite_state is built from the pre-1.16 list of stripped state types, without m.room.create";
+    StrippedWithoutSender: "stripped-without-sender", fault("stripped-state.required-keys"),
+        "invite_state events lose sender along with the other fields stripping removes";
+    StrippedOmitsEmptyStateKey: "stripped-omits-empty-state-key", fault("stripped-state.required-keys"),
+        "an empty state_key is left out of invite_state events as if it were absent";
+    StrippedFullEvents: "stripped-full-events", fault("stripped-state.four-keys-only"),
+        "the invite itself goes into invite_state unstripped, with event_id and origin_server_ts";
+    InviteRoomStateWithoutCreate: "invite-room-state-without-create", fault("stripped-state.invite-room-state-has-create"),
+        "unsigned.invite_room_state on the invite event leaves out m.room.create";
+    KnockStateWithoutCreate: "knock-state-without-create", fault("stripped-state.knock-state-has-create"),
+        "knock_state in /sync leaves out m.room.create";
+    InviteeReadsState: "invitee-reads-state", fault("membership.state-needs-membership"),
+        "an invite counts as membership, so invitees may read the room state";
+    StrangerReadsState: "stranger-reads-state", fault("membership.state-needs-membership"),
+        "only the membership a user has is checked, so users with none at all may read the room state";
+    JoinedRoomsListsInvites: "joined-rooms-lists-invites", fault("membership.joined-rooms-after-join"),
+        "/joined_rooms lists the rooms the user is invited to as well";
+    JoinedRoomsOnlyCreated: "joined-rooms-only-created", fault("membership.joined-rooms-after-join"),
+        "/joined_rooms lists only the rooms the user created, not those joined later";
+    StrangerMayInvite: "stranger-may-invite", fault("membership.invite-needs-membership"),
+        "/invite checks the power level but not that the inviter is in the room";
+    InviteeMayInvite: "invitee-may-invite", fault("membership.invite-needs-membership"),
+        "an invited user counts as a member and may invite others before joining";
+    InviteReasonDropped: "invite-reason-dropped", fault("membership.invite-reason"),
+        "/invite ignores the reason in its body";
+    AccountDataMerged: "account-data-merged", fault("account-data.round-trip"),
+        "a second PUT of account data is merged into the stored object instead of replacing it";
+    AccountDataWrapped: "account-data-wrapped", fault("account-data.round-trip"),
+        "GET of account data answers the whole event, {type, content}, not the content";
+    GlobalAccountDataInitialOnly: "global-account-data-initial-only", fault("account-data.sync-global"),
+        "global account data is sent in initial syncs only, never in incremental ones";
+    RoomAccountDataAtTopLevel: "room-account-data-at-top-level", fault("account-data.sync-room"),
+        "room account data is also listed in the top-level account_data of /sync";
+    RoomAccountDataInitialOnly: "room-account-data-initial-only", fault("account-data.sync-room"),
+        "room account data is sent in initial syncs only, never in incremental ones";
+    LeftRoomAccountDataMissing: "left-room-account-data-missing", fault("account-data.sync-leave"),
+        "rooms.leave entries always carry an empty account_data";
+    AccountDataFilterIgnored: "account-data-filter-ignored", fault("account-data.sync-filter"),
+        "the filter's account_data.types is ignored: every global type is sent";
+    RoomAccountDataFilterIgnored: "room-account-data-filter-ignored", fault("account-data.sync-room-filter"),
+        "the filter's room.account_data.types is ignored: every room type is sent";
+    AccountDataSharedInSync: "account-data-shared-in-sync", fault("account-data.sync-private"),
+        "global account data is one server-wide stream, so every user's /sync carries every user's writes";
+    AccountDataPerDevice: "account-data-per-device", fault("account-data.per-user"),
+        "account data is stored per access token's device, so a second login sees none of it";
+    UnsetAnswersEmpty: "unset-answers-empty", fault("account-data.unset-not-found"),
+        "GET of account data never set answers 200 with {}";
+    UnsetAnswersUnknown: "unset-answers-unknown", fault("account-data.unset-not-found"),
+        "GET of account data never set answers 404 with M_UNKNOWN";
+    OtherUserGetAllowed: "other-user-get-allowed", fault("account-data.other-user-forbidden"),
+        "GET of account data reads the user in the path without checking it is the requester";
+    OtherUserPutAllowed: "other-user-put-allowed", fault("account-data.other-user-forbidden"),
+        "PUT of account data writes to the user in the path without checking it is the requester";
+    NonObjectStored: "non-object-stored", fault("account-data.not-an-object"),
+        "any JSON body is stored as account data, arrays and strings included";
+    InvalidRoomIdAccepted: "invalid-room-id-accepted", fault("account-data.invalid-room-id"),
+        "the room id of room account data is used as a plain key, never checked";
+    InvalidRoomIdNotFound: "invalid-room-id-not-found", fault("account-data.invalid-room-id"),
+        "a malformed room id is looked up like any other and answered 404 M_NOT_FOUND";
+    FullyReadAccepted: "fully-read-accepted", fault("account-data.fully-read-rejected"),
+        "m.fully_read is stored through the account data API like any other type";
+    FullyReadBadRequest: "fully-read-bad-request", fault("account-data.fully-read-rejected"),
+        "PUT of m.fully_read is refused with 400 instead of 405";
+    RoomPushRulesAccepted: "room-push-rules-accepted", fault("account-data.push-rules-rejected"),
+        "only the global m.push_rules is refused; the room one is stored";
+    PushRulesNotFound: "push-rules-not-found", fault("account-data.server-managed-readable"),
+        "m.push_rules lives in the push rules store, so GET of it as account data answers 404";
+    RoomFallsBackToGlobal: "room-falls-back-to-global", fault("account-data.no-fallback"),
+        "GET of room account data falls back to the global value of the type";
+    GlobalFallsBackToRoom: "global-falls-back-to-room", fault("account-data.no-fallback"),
+        "GET of global account data falls back to a value set in one of the user's rooms";
+    ErrorExtraFields: "error-extra-fields", VARIANT,
+        "error bodies carry extra fields besides errcode and error";
+    ErrorOtherTexts: "error-other-texts", VARIANT,
+        "error messages are worded differently";
+    UnsignedExtraKeys: "unsigned-extra-keys", VARIANT,
+        "events carry extra keys in unsigned";
+    ResponseExtraFields: "response-extra-fields", VARIANT,
+        "/createRoom, /sync and /joined_rooms answers carry extra top-level fields";
+    IsDirectFalseWritten: "is-direct-false-written", VARIANT,
+        "invites of rooms created without is_direct carry is_direct: false written out";
+    InviteStateWithoutMembers: "invite-state-without-members", VARIANT,
+        "invite_state holds no m.room.member events, not even the invite itself";
+    StrippedStateExtraEvents: "stripped-state-extra-events", VARIANT,
+        "stripped state also holds m.room.power_levels, m.room.history_visibility and m.room.guest_access";
+    StrippedStateReversed: "stripped-state-reversed", VARIANT,
+        "stripped state events come in reverse order";
+    RoomIdsWithoutServer: "room-ids-without-server", VARIANT,
+        "room ids have no server part: ! and 43 URL-safe base64 characters, as in room version 12";
+    SyncBatchesSplit: "sync-batches-split", VARIANT,
+        "an incremental sync advances one stream position at most, spreading events over several syncs";
+    LongPollReturnsEarly: "long-poll-returns-early", VARIANT,
+        "an incremental sync with nothing new answers at once instead of waiting for the timeout";
+    VersionsMore: "versions-more", VARIANT,
+        "/versions advertises later spec versions and unstable features too";
+    AccountDataNewestFirst: "account-data-newest-first", VARIANT,
+        "account data events in /sync come newest first";
+}
+
+/// Every profile, faults first, then variants.
+pub fn profiles() -> &'static [Profile] {
+    PROFILES
+}
+
+impl Profile {
+    /// The profile called `name`.
+    pub fn find(name: &str) -> Option<&'static Profile> {
+        PROFILES.iter().find(|profile| profile.name == name)
+    }
+
+    /// The profile of `deviation`.
+    pub fn of(deviation: Deviation) -> &'static Profile {
+        PROFILES
+            .iter()
+            .find(|profile| profile.deviation == deviation)
+            .expect("every deviation has a profile")
+    }
+
+    /// The claim a fault breaks; `None` for a variant.
+    pub fn claim(&self) -> Option<&'static str> {
+        match self.kind {
+            Kind::Fault { claim } => Some(claim),
+            Kind::Variant => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::{Deviation, Kind, Profile, profiles};
+
+    /// The claim ids faults may name.
+    const CLAIMS: [&str; 30] = [
+        "dm.create-room.invitees-flagged",
+        "dm.create-room.flag-reaches-invitee",
+        "dm.create-room.unflagged-without-is-direct",
+        "dm.create-room.flag-in-join-prev-content",
+        "dm.member.is-direct-boolean",
+        "stripped-state.invite-state-has-create",
+        "stripped-state.required-keys",
+        "stripped-state.four-keys-only",
+        "stripped-state.invite-room-state-has-create",
+        "stripped-state.knock-state-has-create",
+        "membership.state-needs-membership",
+        "membership.joined-rooms-after-join",
+        "membership.invite-needs-membership",
+        "membership.invite-reason",
+        "account-data.round-trip",
+        "account-data.sync-global",
+        "account-data.sync-room",
+        "account-data.sync-leave",
+        "account-data.sync-filter",
+        "account-data.sync-room-filter",
+        "account-data.sync-private",
+        "account-data.per-user",
+        "account-data.unset-not-found",
+        "account-data.other-user-forbidden",
+        "account-data.not-an-object",
+        "account-data.invalid-room-id",
+        "account-data.fully-read-rejected",
+        "account-data.push-rules-rejected",
+        "account-data.server-managed-readable",
+        "account-data.no-fallback",
+    ];
+
+    fn is_kebab_case(name: &str) -> bool {
+        !name.is_empty()
+            && !name.starts_with('-')
+            && !name.ends_with('-')
+            && !name.contains("--")
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    }
+
+    #[test]
+    fn names_are_unique_kebab_case_and_faults_name_known_claims() {
+        let mut names = HashSet::new();
+        let mut deviations = HashSet::new();
+        for profile in profiles() {
+            assert!(is_kebab_case(profile.name), "{}", profile.name);
+            assert!(names.insert(profile.name), "duplicate {}", profile.name);
+            assert!(deviations.insert(profile.deviation), "{}", profile.name);
+            assert!(!profile.description.is_empty(), "{}", profile.name);
+            if let Some(claim) = profile.claim() {
+                assert!(CLAIMS.contains(&claim), "{}: {claim}", profile.name);
+            }
+            assert_eq!(Profile::find(profile.name), Some(profile));
+            assert_eq!(Profile::of(profile.deviation), profile);
+        }
+        assert_eq!(Profile::find("no-such-profile"), None);
+    }
+
+    #[test]
+    fn every_claim_has_a_fault_and_there_are_enough_profiles() {
+        let faults: Vec<&str> = profiles().iter().filter_map(Profile::claim).collect();
+        for claim in CLAIMS {
+            assert!(faults.contains(&claim), "no fault breaks {claim}");
+        }
+        assert!(faults.len() >= 36, "{} faults", faults.len());
+        let variants = profiles()
+            .iter()
+            .filter(|profile| profile.kind == Kind::Variant)
+            .count();
+        assert!(variants >= 10, "{variants} variants");
+        assert_eq!(
+            Profile::find("flag-from-preset").map(|p| p.deviation),
+            Some(Deviation::FlagFromPreset)
+        );
+    }
+}
