@@ -1,6 +1,7 @@
 //! The command line: `mxconform run`, `list` and `claims`, their options and exit codes.
 
 mod claims;
+mod mutants;
 mod run;
 mod suite;
 
@@ -48,6 +49,8 @@ enum Command {
     Run(RunArgs),
     /// Print the cases: id, requirement level and claims.
     List(SuiteArgs),
+    /// Run the suite against every fault profile and conformant variant of the built-in fake.
+    Mutants(MutantsArgs),
     /// Print the claims registry with its coverage; with --run, also each claim's verdict; with --gaps, the spec gaps.
     Claims(ClaimsArgs),
 }
@@ -97,6 +100,17 @@ struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+struct MutantsArgs {
+    /// List the profiles (name, kind, the claim a fault breaks, what it does) without running.
+    #[arg(long)]
+    list: bool,
+    #[command(flatten)]
+    suite: SuiteArgs,
+    /// Only the profiles whose name contains this text.
+    filter: Option<String>,
+}
+
+#[derive(Debug, Args)]
 struct ClaimsArgs {
     /// Run the cases first and show each claim's verdict.
     #[arg(long, conflicts_with = "gaps")]
@@ -125,5 +139,6 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args).into(),
         Command::List(args) => suite::list(&args).into(),
         Command::Claims(args) => claims::claims(&args).into(),
+        Command::Mutants(args) => mutants::mutants(&args).into(),
     }
 }

@@ -6,6 +6,7 @@ pub mod expect;
 pub mod harness;
 pub mod session;
 pub mod step;
+pub mod suite;
 pub mod sync;
 pub mod vars;
 

@@ -400,6 +400,7 @@ mod tests {
             not_testable: None,
             subject: Subject::Server,
             spec_gap: None,
+            source: None,
         }
     }
 
@@ -407,6 +408,7 @@ mod tests {
         Step {
             line: 1,
             actor: None,
+            device: 1,
             action: Action::Call(Call {
                 method: "GET".into(),
                 path: "/".into(),

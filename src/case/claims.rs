@@ -32,6 +32,8 @@ pub struct Claim {
     pub subject: Subject,
     /// Where the specification is silent, ambiguous or contradicts itself on this claim.
     pub spec_gap: Option<String>,
+    /// Where the quote stands in the specification's sources, e.g. `data/api/client-server/sync.yaml:355`.
+    pub source: Option<String>,
 }
 
 /// Whose behaviour a claim describes.
@@ -110,6 +112,7 @@ struct RawClaim {
     not_testable: Option<String>,
     subject: Subject,
     spec_gap: Option<String>,
+    source: Option<String>,
 }
 
 /// Parses a claims file; every duplicate id is an error of its own.
@@ -144,6 +147,7 @@ pub fn parse_registry(path: &Path, text: &str) -> Result<Registry, Vec<LoadError
             not_testable: claim.not_testable,
             subject: claim.subject,
             spec_gap: claim.spec_gap,
+            source: claim.source,
         };
         registry.claims.insert(id, (parsed, at));
     }

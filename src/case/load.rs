@@ -9,8 +9,10 @@ use serde_saphyr::{Location, Spanned};
 
 use super::claims::{Claim, Registry, Subject, parse_registry};
 use super::error::{LoadError, Position, closest};
-use super::model::{Action, Body, Call, Case, Expect, Level, SnapshotSpec, Step, SyncUntil};
-use super::raw::{RawCase, RawExpect, RawExpects, RawSnapshot, RawStep, RawSyncUntil};
+use super::model::{
+    Action, Body, Call, Case, Every, Expect, Level, SnapshotSpec, Status, Step, SyncUntil,
+};
+use super::raw::{RawCase, RawExpect, RawExpects, RawSnapshot, RawStatus, RawStep, RawSyncUntil};
 use super::template::{references, value_references};
 
 /// How long a `sync_until` polls when the case does not say.
@@ -365,6 +367,16 @@ impl Validator<'_> {
             }
             other => other.map(|a| a.value),
         };
+        let device = match raw.device {
+            Some(device) if actor.is_none() || !(1..=9).contains(&device.value) => {
+                return Err(self.invalid(
+                    &device.referenced,
+                    "`device` is 1 to 9 and needs `as: <actor>`: the actor's login that acts (2 is a second login)",
+                ));
+            }
+            Some(device) => device.value,
+            None => 1,
+        };
         let action = match (raw.call, raw.sync_until) {
             (Some(call), None) => Action::Call(self.call(call, raw.body, raw.raw_body, defined)?),
             (None, Some(sync)) => {
@@ -446,6 +458,7 @@ impl Validator<'_> {
         Ok(Step {
             line: loc.line(),
             actor,
+            device,
             action,
             expect,
             checks,
@@ -633,36 +646,36 @@ impl Validator<'_> {
         for pointer in &raw.absent {
             self.check_pointer(pointer, defined)?;
         }
-        if let Some(status) = &raw.status
-            && !(100..=599).contains(&status.value)
-        {
-            return Err(self.invalid(
-                &status.referenced,
-                format!(
-                    "`status` must be an HTTP status between 100 and 599, found {}",
-                    status.value
-                ),
-            ));
+        for pointer in raw.present.iter().chain(&raw.if_present) {
+            self.check_pointer(pointer, defined)?;
         }
-        let mut only_keys = Vec::new();
-        if let Some(map) = raw.only_keys {
-            for (pointer, keys) in map.value {
-                self.check_str(&pointer, &map.referenced, defined)?;
-                let keys: Option<Vec<String>> = keys.as_array().and_then(|list| {
-                    list.iter()
-                        .map(|k| k.as_str().map(str::to_string))
-                        .collect()
-                });
-                match keys {
-                    Some(keys) if pointer.is_empty() || pointer.starts_with('/') => {
-                        only_keys.push((pointer, keys))
-                    }
-                    _ => {
-                        return Err(self.invalid(&map.referenced, format!("`only_keys` maps JSON pointers to lists of key names, as in `/events: [type, content]`; `{pointer}` is not one")));
-                    }
+        let status = raw.status.map(|s| self.status(s)).transpose()?;
+        let only_keys = match raw.only_keys {
+            Some(map) => self.pointer_keys("only_keys", map, defined)?,
+            None => Vec::new(),
+        };
+        let required_keys = match raw.required_keys {
+            Some(map) => self.pointer_keys("required_keys", map, defined)?,
+            None => Vec::new(),
+        };
+        let every = match raw.every {
+            Some(every) => {
+                let every = every.value;
+                self.check_pointer(&every.at, defined)?;
+                for value in [&every.filter, &Some(every.contains.clone())]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.check_value(value, defined)?;
                 }
+                Some(Every {
+                    at: every.at.value,
+                    filter: every.filter.map(|f| f.value),
+                    contains: every.contains.value,
+                })
             }
-        }
+            None => None,
+        };
         let mut types = Vec::new();
         if let Some(map) = raw.types {
             for (pointer, json_type) in map.value {
@@ -681,8 +694,12 @@ impl Validator<'_> {
         Ok(Expect {
             checks,
             only_keys,
+            required_keys,
             types,
-            status: raw.status.map(|s| s.value),
+            status,
+            if_present: raw.if_present.map(|p| p.value),
+            present: raw.present.into_iter().map(|p| p.value).collect(),
+            every,
             errcode: raw.errcode.map(|e| e.into_vec()).unwrap_or_default(),
             body: raw.body.map(|v| v.value),
             exact: raw.exact.map(|v| v.value),
@@ -690,6 +707,58 @@ impl Validator<'_> {
             absent: raw.absent.into_iter().map(|p| p.value).collect(),
             arrays: raw.arrays,
         })
+    }
+
+    /// `status`: one HTTP status, a list of them, or `any`.
+    fn status(&self, raw: Spanned<RawStatus>) -> Result<Status, LoadError> {
+        let codes = match raw.value {
+            RawStatus::Word(word) if word == "any" => return Ok(Status::Any),
+            RawStatus::Word(word) => {
+                return Err(self.invalid(
+                    &raw.referenced,
+                    format!("`status` is an HTTP status, a list of them or `any`, found `{word}`"),
+                ));
+            }
+            RawStatus::One(code) => vec![code],
+            RawStatus::Many(codes) => codes,
+        };
+        match codes.iter().find(|c| !(100..=599).contains(*c)) {
+            Some(bad) => Err(self.invalid(
+                &raw.referenced,
+                format!("`status` must be an HTTP status between 100 and 599, found {bad}"),
+            )),
+            None if codes.is_empty() => {
+                Err(self.invalid(&raw.referenced, "`status` lists no status"))
+            }
+            None => Ok(Status::OneOf(codes)),
+        }
+    }
+
+    /// A map of JSON pointers to lists of key names (`only_keys`, `required_keys`).
+    fn pointer_keys(
+        &self,
+        what: &str,
+        map: Spanned<serde_json::Map<String, Value>>,
+        defined: &[String],
+    ) -> Result<Vec<(String, Vec<String>)>, LoadError> {
+        let mut entries = Vec::new();
+        for (pointer, keys) in map.value {
+            self.check_str(&pointer, &map.referenced, defined)?;
+            let keys: Option<Vec<String>> = keys.as_array().and_then(|list| {
+                list.iter()
+                    .map(|k| k.as_str().map(str::to_string))
+                    .collect()
+            });
+            match keys {
+                Some(keys) if pointer.is_empty() || pointer.starts_with('/') => {
+                    entries.push((pointer, keys))
+                }
+                _ => {
+                    return Err(self.invalid(&map.referenced, format!("`{what}` maps JSON pointers to lists of key names, as in `/events: [type, content]`; `{pointer}` is not one")));
+                }
+            }
+        }
+        Ok(entries)
     }
 
     fn snapshot(

@@ -65,6 +65,8 @@ pub struct Step {
     pub line: u64,
     /// The actor whose access token the step uses; `None` for unauthenticated calls.
     pub actor: Option<String>,
+    /// Which of the actor's logins (devices) acts: 1 is the registration's, 2 a second `/login`, ...
+    pub device: u8,
     /// What the step does.
     pub action: Action,
     /// What must hold of the response: blocks, each charging its own claims when it breaks.
@@ -129,8 +131,16 @@ pub struct SyncUntil {
 pub struct Expect {
     /// Claim ids this block checks; empty when it only makes sure a setup step worked.
     pub checks: Vec<String>,
-    /// The HTTP status.
-    pub status: Option<u16>,
+    /// The acceptable HTTP statuses: any 2xx when absent.
+    pub status: Option<Status>,
+    /// Applies the block only when this JSON pointer template resolves in the response.
+    pub if_present: Option<String>,
+    /// JSON pointers that must resolve in the body.
+    pub present: Vec<String>,
+    /// JSON pointer → keys the object there (or each object of the array there) must all have.
+    pub required_keys: Vec<(String, Vec<String>)>,
+    /// Every element of an array that contains a subset must contain another.
+    pub every: Option<Every>,
     /// Acceptable `errcode` values (any one of them).
     pub errcode: Vec<String>,
     /// A subset the body must contain.
@@ -147,6 +157,48 @@ pub struct Expect {
     pub types: Vec<(String, JsonType)>,
     /// How arrays in `body` and `excludes` are matched.
     pub arrays: ArrayMatch,
+}
+
+/// The statuses an `expect` block accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Any of these.
+    OneOf(Vec<u16>),
+    /// Whatever the server answers.
+    Any,
+}
+
+impl Status {
+    /// Whether `status` is acceptable.
+    pub fn accepts(&self, status: u16) -> bool {
+        match self {
+            Status::OneOf(list) => list.contains(&status),
+            Status::Any => true,
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Any => f.write_str("any status"),
+            Status::OneOf(list) => {
+                let list: Vec<String> = list.iter().map(u16::to_string).collect();
+                write!(f, "status {}", list.join(" or "))
+            }
+        }
+    }
+}
+
+/// `every`: each element of the array at `at` that contains `filter` must contain `contains`.
+#[derive(Debug, Clone)]
+pub struct Every {
+    /// JSON pointer template to the array.
+    pub at: String,
+    /// The subset that picks the elements the rule applies to; all elements when absent.
+    pub filter: Option<Value>,
+    /// The subset every picked element must contain.
+    pub contains: Value,
 }
 
 /// A JSON value's type, as `types` expectations name it.

@@ -29,6 +29,7 @@ pub(super) struct RawCase {
 pub(super) struct RawStep {
     #[serde(rename = "as")]
     pub actor: Option<Spanned<String>>,
+    pub device: Option<Spanned<u8>>,
     pub call: Option<Spanned<String>>,
     pub body: Option<Spanned<Value>>,
     pub raw_body: Option<Spanned<String>>,
@@ -95,7 +96,12 @@ pub(super) struct RawSyncUntil {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawExpect {
     pub checks: Option<Vec<Spanned<String>>>,
-    pub status: Option<Spanned<u16>>,
+    pub status: Option<Spanned<RawStatus>>,
+    pub if_present: Option<Spanned<String>>,
+    #[serde(default)]
+    pub present: Vec<Spanned<String>>,
+    pub required_keys: Option<Spanned<Map<String, Value>>>,
+    pub every: Option<Spanned<RawEvery>>,
     pub errcode: Option<OneOrMany>,
     pub body: Option<Spanned<Value>>,
     pub exact: Option<Spanned<Value>>,
@@ -106,6 +112,25 @@ pub(super) struct RawExpect {
     pub types: Option<Spanned<BTreeMap<String, JsonType>>>,
     #[serde(default)]
     pub arrays: ArrayMatch,
+}
+
+/// An `every` rule as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawEvery {
+    pub at: Spanned<String>,
+    #[serde(rename = "where")]
+    pub filter: Option<Spanned<Value>>,
+    pub contains: Spanned<Value>,
+}
+
+/// `status` as written: one code, a list of codes, or `any`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawStatus {
+    One(u16),
+    Many(Vec<u16>),
+    Word(String),
 }
 
 /// A `snapshot` block as written.

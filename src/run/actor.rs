@@ -42,14 +42,30 @@ fn password() -> String {
     hex::encode(bytes)
 }
 
+/// A registered actor: the account of its first login and the password for further logins.
+pub struct Actor {
+    /// The account the registration logged in.
+    pub account: Account,
+    password: String,
+}
+
+impl Actor {
+    /// Logs the actor in once more: a new device with its own access token.
+    pub async fn log_in(&self, hs: &Homeserver) -> Result<Account, TargetError> {
+        crate::target::provision::log_in(hs, &self.account.user_id, &self.password).await
+    }
+}
+
 /// Registers one fresh user for actor `name`.
 pub async fn provision(
     hs: &Homeserver,
     registration: &Registration,
     minter: &Minter,
     name: &str,
-) -> Result<Account, TargetError> {
-    registration
-        .register(hs, &minter.localpart(name), &password())
-        .await
+) -> Result<Actor, TargetError> {
+    let password = password();
+    let account = registration
+        .register(hs, &minter.localpart(name), &password)
+        .await?;
+    Ok(Actor { account, password })
 }

@@ -2,15 +2,15 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use super::actor::{Minter, provision};
 use super::step::{StepFailure, StepScope, execute, label};
 use super::vars::Vars;
-use crate::case::Case;
 use crate::case::SpecVersion;
+use crate::case::{Action, Case, SyncUntil};
 use crate::snapshot::{Normaliser, SnapshotContext};
 use crate::target::{Homeserver, Registration};
 use crate::verdict::{Execution, Failure, Outcome, Stop, Verdict, every_claim, judge};
@@ -28,6 +28,10 @@ pub struct Run {
     pub snapshots: PathBuf,
     /// The highest specification version the server advertises in `/versions`.
     pub advertised: Option<SpecVersion>,
+    /// Compare snapshots with the stored files only, never writing (runs that expect mismatches).
+    pub compare_only: bool,
+    /// The longest any `sync_until` waits, whatever its case asks (for targets that answer at once).
+    pub within_cap: Option<Duration>,
 }
 
 /// Runs `case` against the run's target and returns its verdict, judged by the case's level.
@@ -81,18 +85,21 @@ fn unadvertised(advertised: Option<SpecVersion>, case: &Case) -> Option<String> 
 async fn execute_case(run: &Run, case: &Case) -> Execution {
     let mut vars = Vars::default();
     let mut normaliser = Normaliser::new();
-    let mut tokens = HashMap::new();
+    let mut tokens: HashMap<(String, u8), String> = HashMap::new();
+    let mut actors = HashMap::new();
     for name in &case.actors {
         match provision(&run.hs, &run.registration, &run.minter, name).await {
-            Ok(account) => {
+            Ok(actor) => {
+                let account = &actor.account;
                 normaliser.actor(name, &account.user_id);
                 if vars.get("server").is_none()
                     && let Some((_, server)) = account.user_id.split_once(':')
                 {
                     vars.set("server", Value::String(server.to_string()));
                 }
-                vars.set(name, Value::String(account.user_id));
-                tokens.insert(name.clone(), account.access_token);
+                vars.set(name, Value::String(account.user_id.clone()));
+                tokens.insert((name.clone(), 1), account.access_token.clone());
+                actors.insert(name.clone(), actor);
             }
             Err(err) => {
                 return Execution {
@@ -120,22 +127,55 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
             .map(|c| format!("{} {}: {}", c.level, c.section, c.quote))
             .collect::<Vec<_>>()
             .join("\n"),
+        compare_only: run.compare_only,
     };
     let mut execution = Execution::default();
     for (index, step) in case.steps.iter().enumerate() {
         let action = label(step, &vars);
+        if let Some(name) = &step.actor
+            && !tokens.contains_key(&(name.clone(), step.device))
+            && let Some(actor) = actors.get(name)
+        {
+            match actor.log_in(&run.hs).await {
+                Ok(account) => {
+                    tokens.insert((name.clone(), step.device), account.access_token);
+                }
+                Err(err) => {
+                    execution.stop = Some(Stop::Aborted {
+                        step: Some(index),
+                        failure: Failure {
+                            step: Some(index + 1),
+                            location: format!("{}:{}", case.file.display(), step.line),
+                            action: format!("logging `{name}` in on device {}", step.device),
+                            detail: err.to_string(),
+                        },
+                    });
+                    break;
+                }
+            }
+        }
         let scope = StepScope {
             hs: &run.hs,
             token: step
                 .actor
                 .as_ref()
-                .and_then(|a| tokens.get(a))
+                .and_then(|a| tokens.get(&(a.clone(), step.device)))
                 .map(String::as_str),
             vars: &mut vars,
             normaliser: &mut normaliser,
             snapshots: &snapshots,
         };
-        let report = execute(step, scope).await;
+        let report = match (&step.action, run.within_cap) {
+            (Action::SyncUntil(sync), Some(cap)) if sync.within > cap => {
+                let mut capped = step.clone();
+                capped.action = Action::SyncUntil(SyncUntil {
+                    within: cap,
+                    ..sync.clone()
+                });
+                execute(&capped, scope).await
+            }
+            _ => execute(step, scope).await,
+        };
         if !report.observed.is_empty() {
             execution.observed.push((index, report.observed));
         }

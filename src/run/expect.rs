@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::vars::Vars;
 use crate::case::Expect;
+use crate::case::model::Every;
 use crate::case::model::JsonType;
 use crate::matcher::{ArrayMatch, contains, short};
 use crate::target::Response;
@@ -13,14 +14,46 @@ use crate::target::Response;
 /// Without an explicit `status`, any 2xx status is expected.
 pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String> {
     let mut found = Vec::new();
-    match expect.status {
-        Some(status) if status != response.status => {
-            found.push(format!("expected status {status}, got {}", response.status))
+    if let Some(guard) = &expect.if_present
+        && response.body.pointer(&vars.pointer(guard)).is_none()
+    {
+        return found;
+    }
+    match &expect.status {
+        Some(status) if !status.accepts(response.status) => {
+            found.push(format!("expected {status}, got {}", response.status))
         }
         None if !(200..300).contains(&response.status) => {
             found.push(format!("expected a 2xx status, got {}", response.status))
         }
         _ => {}
+    }
+    for pointer in &expect.present {
+        let pointer = vars.pointer(pointer);
+        if response.body.pointer(&pointer).is_none() {
+            found.push(format!(
+                "body: expected something at {pointer}, found nothing"
+            ));
+        }
+    }
+    for (pointer, required) in &expect.required_keys {
+        let pointer = vars.pointer(pointer);
+        match response.body.pointer(&pointer) {
+            Some(value) => {
+                found.extend(missing_keys(value, required).into_iter().map(|(at, key)| {
+                    format!(
+                        "body: {pointer}{at} lacks `{key}`; {} are required there",
+                        required.join(", ")
+                    )
+                }))
+            }
+            None => found.push(format!(
+                "body: expected an object or array at {pointer}, found nothing"
+            )),
+        }
+    }
+    if let Some(every) = &expect.every {
+        found.extend(every_problems(every, &response.body, vars));
     }
     if !expect.errcode.is_empty() {
         let errcode = response.body.get("errcode").and_then(Value::as_str);
@@ -93,10 +126,33 @@ pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String
     found
 }
 
-/// Keys of the object `value` (or of each object in the array `value`) that are not in `allowed`,
-/// with the element index as a pointer suffix.
-fn extra_keys(value: &Value, allowed: &[String]) -> Vec<(String, String)> {
-    let objects: Vec<(String, &Value)> = match value {
+/// Where an `every` rule breaks: each picked element that does not contain the required subset.
+fn every_problems(every: &Every, body: &Value, vars: &Vars) -> Vec<String> {
+    let at = vars.pointer(&every.at);
+    let filter = every.filter.as_ref().map(|f| vars.value(f));
+    let wanted = vars.value(&every.contains);
+    let Some(Value::Array(items)) = body.pointer(&at) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| {
+            filter
+                .as_ref()
+                .is_none_or(|f| contains(item, f, ArrayMatch::Contains).is_ok())
+        })
+        .filter_map(|(i, item)| {
+            contains(item, &wanted, ArrayMatch::Contains)
+                .err()
+                .map(|mismatch| format!("body: {at}/{i}: {mismatch}"))
+        })
+        .collect()
+}
+
+/// The object `value`, or each object of the array `value`, with its index as a pointer suffix.
+fn objects(value: &Value) -> Vec<(String, &serde_json::Map<String, Value>)> {
+    let items: Vec<(String, &Value)> = match value {
         Value::Array(items) => items
             .iter()
             .enumerate()
@@ -104,9 +160,31 @@ fn extra_keys(value: &Value, allowed: &[String]) -> Vec<(String, String)> {
             .collect(),
         other => vec![(String::new(), other)],
     };
-    objects
+    items
         .into_iter()
         .filter_map(|(at, item)| item.as_object().map(|map| (at, map)))
+        .collect()
+}
+
+/// Keys of `required` missing from the object `value` (or from each object in the array `value`).
+fn missing_keys(value: &Value, required: &[String]) -> Vec<(String, String)> {
+    objects(value)
+        .into_iter()
+        .flat_map(|(at, map)| {
+            required
+                .iter()
+                .filter(|key| !map.contains_key(*key))
+                .map(move |key| (at.clone(), key.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Keys of the object `value` (or of each object in the array `value`) that are not in `allowed`,
+/// with the element index as a pointer suffix.
+fn extra_keys(value: &Value, allowed: &[String]) -> Vec<(String, String)> {
+    objects(value)
+        .into_iter()
         .flat_map(|(at, map)| {
             map.keys()
                 .filter(|key| !allowed.contains(key))
@@ -119,6 +197,7 @@ fn extra_keys(value: &Value, allowed: &[String]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::model::Status;
     use serde_json::json;
 
     fn response(status: u16, body: Value) -> Response {
@@ -128,7 +207,7 @@ mod tests {
     #[test]
     fn all_broken_expectations_are_listed() {
         let expect = Expect {
-            status: Some(200),
+            status: Some(Status::OneOf(vec![200])),
             errcode: vec!["M_BAD_JSON".into(), "M_NOT_JSON".into()],
             excludes: Some(json!({"is_direct": true})),
             absent: vec!["/is_direct".into()],
@@ -193,6 +272,64 @@ mod tests {
             found,
             vec!["body: /is_direct is \"true\"; where present it must be of type Boolean"]
         );
+    }
+
+    #[test]
+    fn status_lists_and_any() {
+        let of = |status| Expect {
+            status: Some(status),
+            ..Expect::default()
+        };
+        let vars = Vars::default();
+        let listed = of(Status::OneOf(vec![200, 404]));
+        assert!(problems(&listed, &response(404, json!({})), &vars).is_empty());
+        assert_eq!(
+            problems(&listed, &response(500, json!({})), &vars),
+            vec!["expected status 200 or 404, got 500"]
+        );
+        assert!(problems(&of(Status::Any), &response(500, json!({})), &vars).is_empty());
+    }
+
+    #[test]
+    fn present_and_required_keys_name_what_is_missing() {
+        let expect = Expect {
+            present: vec!["/errcode".into()],
+            required_keys: vec![("/events".into(), vec!["type".into(), "sender".into()])],
+            ..Expect::default()
+        };
+        let body = json!({"events": [{"type": "a", "sender": "@a:hs"}, {"type": "b"}]});
+        assert_eq!(
+            problems(&expect, &response(200, body), &Vars::default()),
+            vec![
+                "body: expected something at /errcode, found nothing",
+                "body: /events/1 lacks `sender`; type, sender are required there"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_applies_to_picked_elements_and_if_present_guards_a_block() {
+        let expect = Expect {
+            every: Some(Every {
+                at: "/events".into(),
+                filter: Some(json!({"type": "m.room.member"})),
+                contains: json!({"content": {"is_direct": true}}),
+            }),
+            ..Expect::default()
+        };
+        let vars = Vars::default();
+        let none_picked = json!({"events": [{"type": "m.room.create", "content": {}}]});
+        assert!(problems(&expect, &response(200, none_picked), &vars).is_empty());
+        let unflagged = json!({"events": [{"type": "m.room.member", "content": {}}]});
+        assert_eq!(
+            problems(&expect, &response(200, unflagged.clone()), &vars).len(),
+            1
+        );
+        let guarded = Expect {
+            if_present: Some("/elsewhere".into()),
+            ..expect
+        };
+        assert!(problems(&guarded, &response(200, unflagged), &vars).is_empty());
     }
 
     #[test]

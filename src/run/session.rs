@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use libtest_mimic::{Completion, Failed, Trial};
 use tokio::runtime::Runtime;
 
-use super::actor::Minter;
 use super::case::{Run, run_case};
-use crate::case::{Case, SpecVersion};
+use super::suite::prepare;
+use crate::case::Case;
 use crate::target::synapse::Stopper;
 use crate::target::{Connected, Registration, TargetError, TargetSpec};
 use crate::verdict::{Failure, Outcome, Verdict, every_claim};
@@ -37,23 +37,11 @@ impl Session {
                 url: target.to_string(),
                 reason: format!("cannot start the async runtime: {e}"),
             })?;
-        let connected = runtime.block_on(target.connect())?;
-        let registration = connected.registration().unwrap_or(registration);
+        let (connected, run) = runtime.block_on(prepare(target, registration, snapshots))?;
         if let Some(synapse) = connected.synapse() {
             runtime.spawn(stop_on_signal(synapse.stopper()));
         }
-        // insta resolves a relative snapshot path against the source file, so anchor it here.
-        let snapshots = std::path::absolute(&snapshots).unwrap_or(snapshots);
-        let advertised = connected.versions["versions"]
-            .as_array()
-            .and_then(|list| SpecVersion::highest(list.iter().filter_map(|v| v.as_str())));
-        let run = Arc::new(Run {
-            hs: connected.homeserver.clone(),
-            registration,
-            minter: Minter::new(),
-            snapshots,
-            advertised,
-        });
+        let run = Arc::new(run);
         Ok(Session {
             runtime,
             run,
@@ -80,7 +68,8 @@ impl Session {
                 Trial::ignorable_test(case.id.clone(), move || {
                     let ran =
                         catch_unwind(AssertUnwindSafe(|| handle.block_on(run_case(&run, &case))));
-                    let verdict = ran.unwrap_or_else(|panic| panicked(&case, panic.as_ref()));
+                    let verdict =
+                        ran.unwrap_or_else(|panic| panicked(&case, panic_message(panic.as_ref())));
                     let result = trial_result(&case, &verdict);
                     verdicts
                         .lock()
@@ -110,13 +99,17 @@ impl Session {
     }
 }
 
-/// The verdict of a case whose run panicked: an error, so it still counts and still fails the run.
-fn panicked(case: &Case, payload: &(dyn std::any::Any + Send)) -> Verdict {
-    let message = payload
+/// The message a panic carried.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
         .downcast_ref::<String>()
         .map(String::as_str)
         .or_else(|| payload.downcast_ref::<&str>().copied())
-        .unwrap_or("no message");
+        .unwrap_or("no message")
+}
+
+/// The verdict of a case whose run panicked: an error, so it still counts and still fails the run.
+pub(super) fn panicked(case: &Case, message: &str) -> Verdict {
     let failure = Failure {
         step: None,
         location: case.file.display().to_string(),

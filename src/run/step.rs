@@ -67,10 +67,10 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
             };
         }
     };
-    let observed = step
-        .observe
-        .iter()
-        .map(|template| {
+    let status = (!step.observe.is_empty()).then(|| format!("status {}", response.status));
+    let observed = status
+        .into_iter()
+        .chain(step.observe.iter().map(|template| {
             let pointer = scope.vars.pointer(template);
             let name = if template.is_empty() {
                 "body"
@@ -81,7 +81,7 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
                 Some(value) => format!("{name}: {}", short(&scope.normaliser.normalise(&value))),
                 None => format!("{name}: absent"),
             }
-        })
+        }))
         .collect();
     StepReport {
         observed,
@@ -235,6 +235,7 @@ mod tests {
         let step = Step {
             line: 1,
             actor: None,
+            device: 1,
             action: Action::Call(Call {
                 method: "POST".into(),
                 path: "/login".into(),
@@ -256,6 +257,7 @@ mod tests {
             case_id: "t".into(),
             case_file: PathBuf::new(),
             description: String::new(),
+            compare_only: true,
         };
         let scope = StepScope {
             hs: &hs,

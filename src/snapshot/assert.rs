@@ -16,6 +16,9 @@ pub struct SnapshotContext {
     pub case_file: PathBuf,
     /// The claim, recorded as the snapshot's description.
     pub description: String,
+    /// Compare with the stored file only: never write one, never go through insta (for runs that
+    /// expect mismatches, such as the fault profiles).
+    pub compare_only: bool,
 }
 
 impl SnapshotContext {
@@ -35,6 +38,17 @@ fn snapshot_name(case_id: &str, name: &str) -> String {
 /// Updating follows insta: `INSTA_UPDATE=always` rewrites the file, the default writes a `.snap.new`
 /// for `cargo insta review`, and under `CI` nothing is written and a mismatch fails.
 pub fn check(context: &SnapshotContext, name: &str, value: &Value) -> Result<(), String> {
+    if context.compare_only {
+        let stored = std::fs::read_to_string(context.file(name)).ok();
+        let matches = stored
+            .and_then(|text| serde_json::from_str::<Value>(stored_body(&text)).ok())
+            .is_some_and(|stored| &stored == value);
+        return if matches {
+            Ok(())
+        } else {
+            Err(mismatch_message(&context.file(name), value))
+        };
+    }
     let full_name = snapshot_name(&context.case_id, name);
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(&context.dir);
@@ -91,6 +105,31 @@ fn stored_body(stored: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compare_only_never_writes_and_reports_the_diff() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("c--s.snap"),
+            "---\nsource: x\n---\n{\n  \"a\": 1\n}\n",
+        )
+        .unwrap();
+        let context = SnapshotContext {
+            dir: dir.path().to_path_buf(),
+            case_id: "c".into(),
+            case_file: "c.yaml".into(),
+            description: String::new(),
+            compare_only: true,
+        };
+        assert_eq!(check(&context, "s", &serde_json::json!({"a": 1})), Ok(()));
+        let err = check(&context, "s", &serde_json::json!({"a": 2})).unwrap_err();
+        assert!(
+            err.contains("-  \"a\": 1") && err.contains("+  \"a\": 2"),
+            "{err}"
+        );
+        assert!(check(&context, "missing", &serde_json::json!({})).is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 
     #[test]
     fn stored_body_skips_the_header() {

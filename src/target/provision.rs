@@ -187,6 +187,29 @@ fn account_from(localpart: &str, what: &str, response: &Response) -> Result<Acco
     }
 }
 
+/// Logs `user_id` in with its password through `POST /login`: a new device and access token.
+pub async fn log_in(
+    hs: &Homeserver,
+    user_id: &str,
+    password: &str,
+) -> Result<Account, TargetError> {
+    let body = json!({
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": user_id},
+        "password": password,
+        "initial_device_display_name": "mxconform",
+    });
+    let response = hs
+        .request(
+            "POST",
+            "/_matrix/client/v3/login",
+            None,
+            Some(&Payload::Json(body)),
+        )
+        .await?;
+    account_from(user_id, "POST /login", &response)
+}
+
 /// Synapse's registration MAC: hex HMAC-SHA1 of `nonce\0user\0password\0admin|notadmin`.
 pub fn registration_mac(
     secret: &SharedSecret,

@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use super::fake::FakeHomeserver;
+use super::fake::{Deviation, FakeHomeserver, Profile, profiles};
 use super::homeserver::{Homeserver, TargetError, client};
 use super::provision::Registration;
 use super::synapse::{DEFAULT_VERSION, ManagedSynapse, install};
@@ -12,8 +12,8 @@ use super::synapse::{DEFAULT_VERSION, ManagedSynapse, install};
 /// A target as named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetSpec {
-    /// The built-in, in-process fake homeserver.
-    Fake,
+    /// The built-in, in-process fake homeserver, conformant or with one deviation switched on.
+    Fake(Option<Deviation>),
     /// An existing homeserver at this base URL.
     Url(String),
     /// A Synapse release that mxconform installs under `cache`, starts and stops.
@@ -34,7 +34,25 @@ impl FromStr for TargetSpec {
             cache: install::cache_root(),
         };
         match s {
-            "fake" => Ok(TargetSpec::Fake),
+            "fake" => Ok(TargetSpec::Fake(None)),
+            other if other.starts_with("fake:") => {
+                let name = &other["fake:".len()..];
+                match Profile::find(name) {
+                    Some(profile) => Ok(TargetSpec::Fake(Some(profile.deviation))),
+                    None => {
+                        let hint = profiles()
+                            .iter()
+                            .map(|p| (strsim::damerau_levenshtein(name, p.name), p.name))
+                            .filter(|(distance, _)| *distance <= 3)
+                            .min()
+                            .map(|(_, n)| format!(" (did you mean `{n}`?)"))
+                            .unwrap_or_default();
+                        Err(format!(
+                            "no fake profile `{name}`{hint}; `mxconform mutants --list` lists them"
+                        ))
+                    }
+                }
+            }
             "synapse" => Ok(synapse(DEFAULT_VERSION)),
             url if url.starts_with("http://") || url.starts_with("https://") => {
                 Ok(TargetSpec::Url(url.trim_end_matches('/').to_string()))
@@ -42,7 +60,7 @@ impl FromStr for TargetSpec {
             other => match other.strip_prefix("synapse@") {
                 Some(version) if is_release(version) => Ok(synapse(version)),
                 _ => Err(format!(
-                    "expected `fake`, `synapse`, `synapse@X.Y.Z` or a homeserver URL such as http://127.0.0.1:8008, found `{other}`"
+                    "expected `fake`, `fake:PROFILE`, `synapse`, `synapse@X.Y.Z` or a homeserver URL such as http://127.0.0.1:8008, found `{other}`"
                 )),
             },
         }
@@ -75,7 +93,8 @@ fn without_userinfo(url: &str) -> String {
 impl fmt::Display for TargetSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TargetSpec::Fake => f.write_str("fake"),
+            TargetSpec::Fake(None) => f.write_str("fake"),
+            TargetSpec::Fake(Some(deviation)) => write!(f, "fake:{}", Profile::of(*deviation).name),
             TargetSpec::Url(url) => f.write_str(&without_userinfo(url)),
             TargetSpec::Synapse { version, .. } => write!(f, "synapse@{version}"),
         }
@@ -117,8 +136,8 @@ impl TargetSpec {
     /// Starts the fake or a managed Synapse, or reaches the URL, and checks that `/versions` answers.
     pub async fn connect(&self) -> Result<Connected, TargetError> {
         let (owned, url) = match self {
-            TargetSpec::Fake => {
-                let fake = FakeHomeserver::start().await;
+            TargetSpec::Fake(deviation) => {
+                let fake = FakeHomeserver::start_with(*deviation).await;
                 let url = fake.uri();
                 (Owned::Fake { _server: fake }, url)
             }
@@ -147,7 +166,16 @@ mod tests {
 
     #[test]
     fn targets_parse_from_their_names() {
-        assert_eq!("fake".parse::<TargetSpec>(), Ok(TargetSpec::Fake));
+        assert_eq!("fake".parse::<TargetSpec>(), Ok(TargetSpec::Fake(None)));
+        assert_eq!(
+            "fake:flag-from-preset".parse::<TargetSpec>(),
+            Ok(TargetSpec::Fake(Some(Deviation::FlagFromPreset)))
+        );
+        let unknown = "fake:flag-from-presett".parse::<TargetSpec>().unwrap_err();
+        assert!(
+            unknown.contains("(did you mean `flag-from-preset`?)"),
+            "{unknown}"
+        );
         assert_eq!(
             "http://h:1/".parse::<TargetSpec>(),
             Ok(TargetSpec::Url("http://h:1".into()))

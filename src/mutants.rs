@@ -1,0 +1,219 @@
+//! The mutation matrix: the suite run against every fault profile and conformant variant of the fake.
+//!
+//! A fault profile breaks one claim; it is caught when some case charges that claim (fail or
+//! non-strict; a departure for an INFO or MAY claim). A variant departs from the fake only as the
+//! specification allows; it passes when no case fails, is blocked or errors. A MUST or SHOULD server
+//! claim is guarded when a caught fault breaks it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use crate::case::{Case, Level, Registry, Subject};
+use crate::run::suite::{prepare, run_all};
+use crate::target::fake::{Kind, Profile};
+use crate::target::{Registration, TargetError, TargetSpec};
+use crate::verdict::{Outcome, Verdict};
+
+/// How many cases run at once across every profile.
+const SLOTS: usize = 16;
+
+/// The longest a `sync_until` waits against the fake, which answers at once.
+const WITHIN_CAP: Duration = Duration::from_secs(2);
+
+/// One red mark a profile left: a case, the claim charged (if any), the outcome and its headline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// The case id.
+    pub case_id: String,
+    /// The claim charged; `None` for a case blocked or in error.
+    pub claim: Option<String>,
+    /// The outcome's label.
+    pub outcome: &'static str,
+    /// One line on what was expected and found.
+    pub headline: String,
+}
+
+/// What a profile's run showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    /// A fault whose claim some case charged.
+    Caught,
+    /// A fault no case charged to its claim.
+    Survived,
+    /// A variant (or the conformant fake) that no case failed, blocked or errored on.
+    Passed,
+    /// A variant (or the conformant fake) that made cases fail, blocked or error.
+    WronglyFailed,
+}
+
+/// One row of the matrix.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The profile; `None` for the conformant fake, the baseline every variant is measured against.
+    pub profile: Option<Profile>,
+    /// What the run showed.
+    pub finding: Finding,
+    /// Every red mark: charged claims, and cases blocked or in error.
+    pub marks: Vec<Mark>,
+}
+
+impl Row {
+    /// The profile's name, or `conformant` for the baseline.
+    pub fn name(&self) -> &'static str {
+        self.profile.map_or("conformant", |p| p.name)
+    }
+}
+
+/// The whole matrix, kept as data for reports.
+#[derive(Debug, Clone)]
+pub struct Matrix {
+    /// The conformant fake first, then one row per profile in table order.
+    pub rows: Vec<Row>,
+    /// MUST and SHOULD server claims that no caught fault breaks.
+    pub unguarded: Vec<String>,
+    /// How long the whole matrix took.
+    pub elapsed: Duration,
+}
+
+impl Matrix {
+    /// Faults caught and faults in all.
+    pub fn fault_score(&self) -> (usize, usize) {
+        self.count(
+            |row| matches!(row.profile.map(|p| p.kind), Some(Kind::Fault { .. })),
+            Finding::Caught,
+        )
+    }
+
+    /// Variants (and the baseline) passed, and how many there are.
+    pub fn variant_score(&self) -> (usize, usize) {
+        self.count(
+            |row| !matches!(row.profile.map(|p| p.kind), Some(Kind::Fault { .. })),
+            Finding::Passed,
+        )
+    }
+
+    fn count(&self, pick: impl Fn(&Row) -> bool, good: Finding) -> (usize, usize) {
+        let rows: Vec<&Row> = self.rows.iter().filter(|r| pick(r)).collect();
+        (
+            rows.iter().filter(|r| r.finding == good).count(),
+            rows.len(),
+        )
+    }
+
+    /// True when every fault is caught, every variant passes and every strict claim is guarded.
+    pub fn is_clean(&self) -> bool {
+        self.unguarded.is_empty()
+            && self
+                .rows
+                .iter()
+                .all(|r| matches!(r.finding, Finding::Caught | Finding::Passed))
+    }
+}
+
+/// Runs `cases` against the conformant fake and against each of `profiles`, all in this process.
+pub async fn matrix(
+    cases: &[Case],
+    registry: &Registry,
+    snapshots: PathBuf,
+    profiles: &[Profile],
+) -> Result<Matrix, TargetError> {
+    let started = Instant::now();
+    let slots = Arc::new(Semaphore::new(SLOTS));
+    let mut tasks = tokio::task::JoinSet::new();
+    let targets = std::iter::once(None).chain(profiles.iter().copied().map(Some));
+    for (index, profile) in targets.enumerate() {
+        let (cases, snapshots, slots) = (cases.to_vec(), snapshots.clone(), Arc::clone(&slots));
+        tasks.spawn(async move {
+            let target = TargetSpec::Fake(profile.map(|p| p.deviation));
+            let (_connected, mut run) = prepare(&target, Registration::Open, snapshots).await?;
+            run.compare_only = true;
+            run.within_cap = Some(WITHIN_CAP);
+            let verdicts = run_all(Arc::new(run), &cases, slots).await;
+            Ok::<_, TargetError>((index, row(profile, &verdicts)))
+        });
+    }
+    let mut rows = Vec::new();
+    for joined in tasks.join_all().await {
+        rows.push(joined?);
+    }
+    rows.sort_by_key(|(index, _)| *index);
+    let rows: Vec<Row> = rows.into_iter().map(|(_, row)| row).collect();
+    let unguarded = registry
+        .iter()
+        .filter(|c| c.subject == Subject::Server && c.not_testable.is_none())
+        .filter(|c| c.level >= Level::Should)
+        .filter(|c| {
+            !rows.iter().any(|r| {
+                r.finding == Finding::Caught && r.profile.and_then(|p| p.claim()) == Some(&c.id)
+            })
+        })
+        .map(|c| c.id.clone())
+        .collect();
+    Ok(Matrix {
+        rows,
+        unguarded,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Judges one profile's verdicts.
+fn row(profile: Option<Profile>, verdicts: &[Verdict]) -> Row {
+    let marks = marks(verdicts);
+    let finding = match profile.and_then(|p| p.claim()) {
+        Some(claim) if charged(verdicts, claim) => Finding::Caught,
+        Some(_) => Finding::Survived,
+        None if verdicts.iter().any(|v| v.outcome.is_failure()) => Finding::WronglyFailed,
+        None => Finding::Passed,
+    };
+    Row {
+        profile,
+        finding,
+        marks,
+    }
+}
+
+/// Whether some case charged `claim`: broke it, or recorded a departure for an INFO or MAY claim.
+fn charged(verdicts: &[Verdict], claim: &str) -> bool {
+    verdicts
+        .iter()
+        .flat_map(|v| &v.claims)
+        .filter(|c| c.claim == claim)
+        .any(|c| c.outcome.is_broken() || departed(&c.outcome))
+}
+
+fn departed(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Informational(o) if o.departure.is_some())
+}
+
+/// Every claim charged, and every case blocked or in error.
+fn marks(verdicts: &[Verdict]) -> Vec<Mark> {
+    let mut marks = Vec::new();
+    for verdict in verdicts {
+        if let Outcome::Blocked(f) | Outcome::Error(f) = &verdict.outcome {
+            marks.push(Mark {
+                case_id: verdict.case_id.clone(),
+                claim: None,
+                outcome: verdict.outcome.label(),
+                headline: f.headline().to_string(),
+            });
+        }
+        for claim in &verdict.claims {
+            if claim.outcome.is_broken() || departed(&claim.outcome) {
+                marks.push(Mark {
+                    case_id: verdict.case_id.clone(),
+                    claim: Some(claim.claim.clone()),
+                    outcome: claim.outcome.label(),
+                    headline: claim
+                        .outcome
+                        .failure()
+                        .map(|f| f.headline().to_string())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+    }
+    marks
+}
