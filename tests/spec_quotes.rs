@@ -1,0 +1,93 @@
+//! Every claim quotes the specification verbatim: its quote is one contiguous span of the lines its
+//! `source` names in the specification beside the project (`../shared/spec`), once markup and line
+//! breaks are set aside.
+
+use std::path::{Path, PathBuf};
+
+use mxconform::case::load_dir;
+
+/// The specification's sources, beside the project as every checkout and CI run has them.
+fn spec_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec")
+}
+
+/// Text as the quotes compare it: markdown links reduced to their text, code and emphasis marks,
+/// YAML block markers and line breaks dropped, runs of white space made one space.
+fn normalised(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find("](").and_then(|close| {
+            let url_end = after[close + 2..].find(')')?;
+            Some((close, close + 2 + url_end + 1))
+        }) {
+            Some((close, end)) if !after[..close].contains('[') => {
+                out.push_str(&after[..close]);
+                rest = &after[end..];
+            }
+            _ => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace(['`', '*'], "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The lines `from..=to` (1-based) of a source file, or the whole file without a range.
+fn lines_of(source: &str) -> Result<String, String> {
+    let (path, range) = source.split_once(':').unwrap_or((source, ""));
+    let text = std::fs::read_to_string(spec_root().join(path))
+        .map_err(|e| format!("cannot read {path} under {}: {e}", spec_root().display()))?;
+    if range.is_empty() {
+        return Ok(text);
+    }
+    let (from, to) = range.split_once('-').unwrap_or((range, range));
+    let parse = |n: &str| n.trim().parse::<usize>().map_err(|_| format!("bad line range in `{source}`"));
+    let (from, to) = (parse(from)?, parse(to)?);
+    Ok(text
+        .lines()
+        .skip(from.saturating_sub(1))
+        .take(to + 1 - from.min(to))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+#[test]
+fn every_quote_is_a_verbatim_span_of_its_source() {
+    assert!(
+        spec_root().is_dir(),
+        "the specification is expected at {} (see ../shared/README.md)",
+        spec_root().display()
+    );
+    let catalogue = load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"))
+        .expect("the claims registry loads");
+    let mut wrong = Vec::new();
+    for claim in catalogue.registry.iter() {
+        let Some(source) = &claim.source else {
+            wrong.push(format!("{}: no `source` names where the quote stands", claim.id));
+            continue;
+        };
+        match lines_of(source) {
+            Ok(text) if normalised(&text).contains(&normalised(&claim.quote)) => {}
+            Ok(_) => wrong.push(format!("{}: the quote is not in {source}", claim.id)),
+            Err(message) => wrong.push(format!("{}: {message}", claim.id)),
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn markup_and_line_breaks_are_set_aside() {
+    assert_eq!(
+        normalised("the `is_direct` flag to\n   [`/createRoom`](/client-server-api/#post) **must**"),
+        "the is_direct flag to /createRoom must"
+    );
+    assert_eq!(normalised("a [b] c"), "a [b] c");
+}
