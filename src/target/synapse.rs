@@ -4,6 +4,7 @@
 pub mod config;
 pub mod install;
 pub mod process;
+mod pypi;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
