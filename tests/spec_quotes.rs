@@ -49,7 +49,11 @@ fn lines_of(source: &str) -> Result<String, String> {
         return Ok(text);
     }
     let (from, to) = range.split_once('-').unwrap_or((range, range));
-    let parse = |n: &str| n.trim().parse::<usize>().map_err(|_| format!("bad line range in `{source}`"));
+    let parse = |n: &str| {
+        n.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("bad line range in `{source}`"))
+    };
     let (from, to) = (parse(from)?, parse(to)?);
     Ok(text
         .lines()
@@ -71,7 +75,10 @@ fn every_quote_is_a_verbatim_span_of_its_source() {
     let mut wrong = Vec::new();
     for claim in catalogue.registry.iter() {
         let Some(source) = &claim.source else {
-            wrong.push(format!("{}: no `source` names where the quote stands", claim.id));
+            wrong.push(format!(
+                "{}: no `source` names where the quote stands",
+                claim.id
+            ));
             continue;
         };
         match lines_of(source) {
@@ -86,7 +93,9 @@ fn every_quote_is_a_verbatim_span_of_its_source() {
 #[test]
 fn markup_and_line_breaks_are_set_aside() {
     assert_eq!(
-        normalised("the `is_direct` flag to\n   [`/createRoom`](/client-server-api/#post) **must**"),
+        normalised(
+            "the `is_direct` flag to\n   [`/createRoom`](/client-server-api/#post) **must**"
+        ),
         "the is_direct flag to /createRoom must"
     );
     assert_eq!(normalised("a [b] c"), "a [b] c");
