@@ -52,13 +52,13 @@ impl Observation {
 /// Where carrying out a case's steps stopped early, before judging.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
-    /// An expectation of step `step` (0-based) broke; it charges `claims`.
+    /// An expectation of step `step` (0-based) broke; it charges the claims it checks.
     Broken {
         /// 0-based index of the step.
         step: usize,
-        /// The claims the broken expectations check.
-        claims: Vec<String>,
-        /// What was expected and found.
+        /// Each claim charged, with what was expected and found by the parts that check it.
+        charges: Vec<(String, Failure)>,
+        /// Everything that broke at the step.
         failure: Failure,
     },
     /// Step `step` (0-based), which checks none of the claims it broke, did not get what it needs.
@@ -162,12 +162,8 @@ fn judge_claim(case: &Case, claim: &Claim, execution: &Execution) -> Outcome {
     };
     match &execution.stop {
         None => held(),
-        Some(Stop::Broken {
-            step,
-            claims,
-            failure,
-        }) => {
-            if claims.contains(&claim.id) {
+        Some(Stop::Broken { step, charges, .. }) => {
+            if let Some((_, failure)) = charges.iter().find(|(id, _)| *id == claim.id) {
                 at_level(
                     claim.level,
                     Some(failure.clone()),
@@ -467,7 +463,7 @@ mod tests {
         let execution = Execution {
             stop: Some(Stop::Broken {
                 step: 1,
-                claims: vec!["must".into()],
+                charges: vec![("must".into(), failure())],
                 failure: failure(),
             }),
             observed: Vec::new(),
@@ -500,7 +496,7 @@ mod tests {
         let execution = Execution {
             stop: Some(Stop::Broken {
                 step: 2,
-                claims: vec!["info".into()],
+                charges: vec![("info".into(), failure())],
                 failure: failure(),
             }),
             observed: vec![(2, vec!["/is_direct: absent".into()])],

@@ -83,10 +83,12 @@ fn unreachable_target_exits_3() {
 fn bad_usage_exits_2() {
     let out = mxconform(&["run", "--target", "synapse-ish"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr)
-            .contains("expected `fake`, `synapse`, `synapse@X.Y.Z` or a homeserver URL")
-    );
+    assert!(text(&out.stderr).contains(
+        "expected `fake`, `fake:PROFILE`, `synapse`, `synapse@X.Y.Z` or a homeserver URL"
+    ));
+    let out = mxconform(&["run", "--target", "fake:no-such-profile"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no fake profile `no-such-profile`"));
     let out = mxconform(&["run", "--register", "shared-secret"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("MXCONFORM_SHARED_SECRET"));
@@ -185,7 +187,7 @@ fn outcomes_follow_requirement_levels_and_advertised_versions() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("levels.broken-info: differs: body: at /is_direct: expected true, found nothing (key absent); observed /is_direct: absent; /membership: \"invite\""),
+        stdout.contains("levels.broken-info: differs: body: at /is_direct: expected true, found nothing (key absent); observed status 200; /is_direct: absent; /membership: \"invite\""),
         "{stdout}"
     );
     assert!(stdout.contains("levels.future: the server advertises versions up to v1.16; claim level.future needs v99.0"), "{stdout}");
@@ -289,4 +291,42 @@ fn claims_are_charged_only_by_the_steps_that_check_them() {
         "{stdout}"
     );
     assert!(stdout.contains("1 spec gaps among 4 claims"), "{stdout}");
+}
+
+// `mutants` runs profiles in-process: a fault caught by its claim exits 0; a variant that a case
+// wrongly fails exits 1; `--list` names every profile with the claim it breaks.
+#[test]
+fn mutants_prints_the_matrix_and_exits_by_its_score() {
+    let out = mxconform(&["mutants", "flag-from-preset"]);
+    let stdout = exits_with(&out, 0);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("fault    flag-from-preset")
+                && l.contains("dm.create-room.unflagged-without-is-direct")
+                && l.ends_with("caught")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("faults caught 1/1"), "{stdout}");
+    let out = mxconform(&[
+        "mutants",
+        "--cases",
+        "fixtures/failing/cases",
+        "error-other-texts",
+    ]);
+    let stdout = exits_with(&out, 1);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("variant  error-other-texts") && l.ends_with("WRONGLY FAILED")),
+        "{stdout}"
+    );
+    let out = mxconform(&["mutants", "--list"]);
+    let stdout = exits_with(&out, 0);
+    assert!(
+        stdout.contains(
+            "flag-first-invitee-only              fault    breaks dm.create-room.invitees-flagged"
+        ),
+        "{stdout}"
+    );
 }

@@ -193,15 +193,40 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
                 step: Some(index),
                 failure: failed(detail),
             },
-            StepFailure::Broken { claims, detail } if claims.is_empty() => Stop::Blocked {
-                step: index,
-                failure: failed(detail),
-            },
-            StepFailure::Broken { claims, detail } => Stop::Broken {
-                step: index,
-                claims,
-                failure: failed(detail),
-            },
+            StepFailure::Broken(parts) => {
+                let mut lines: Vec<&str> = Vec::new();
+                for line in parts.iter().flat_map(|p| p.detail.lines()) {
+                    if !lines.contains(&line) {
+                        lines.push(line);
+                    }
+                }
+                let whole = failed(lines.join("\n"));
+                let mut charges: Vec<(String, Failure)> = Vec::new();
+                for claim in parts.iter().flat_map(|p| &p.claims) {
+                    if charges.iter().any(|(id, _)| id == claim) {
+                        continue;
+                    }
+                    let detail = parts
+                        .iter()
+                        .filter(|p| p.claims.contains(claim))
+                        .map(|p| p.detail.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    charges.push((claim.clone(), failed(detail)));
+                }
+                if charges.is_empty() {
+                    Stop::Blocked {
+                        step: index,
+                        failure: whole,
+                    }
+                } else {
+                    Stop::Broken {
+                        step: index,
+                        charges,
+                        failure: whole,
+                    }
+                }
+            }
         });
         break;
     }

@@ -12,16 +12,31 @@ use crate::target::{Homeserver, Payload, Response};
 /// Why a step did not succeed.
 #[derive(Debug)]
 pub enum StepFailure {
-    /// The server's answer broke expectations; `claims` are the claims they check (empty when
-    /// only a setup expectation broke).
-    Broken {
-        /// The claims the broken expectations check.
-        claims: Vec<String>,
-        /// What was expected and what came back.
-        detail: String,
-    },
+    /// The server's answer broke expectations: each broken part with the claims it checks (none for
+    /// a setup expectation).
+    Broken(Vec<Charge>),
     /// The step could not be carried out.
     Error(String),
+}
+
+/// One broken part of a step (an `expect` block, the snapshot, the `/sync` wait, a save) and the
+/// claims it checks.
+#[derive(Debug, Clone)]
+pub struct Charge {
+    /// The claims the part checks; empty for a part that only sets up.
+    pub claims: Vec<String>,
+    /// What was expected, and what came back.
+    pub detail: String,
+}
+
+impl StepFailure {
+    /// A failure of one part checking `claims`.
+    fn broken(claims: &[String], detail: String) -> StepFailure {
+        StepFailure::Broken(vec![Charge {
+            claims: claims.to_vec(),
+            detail,
+        }])
+    }
 }
 
 /// What carrying out one step produced.
@@ -91,10 +106,7 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
 
 /// Sends the step's request, or polls `/sync` until its predicate holds; secrets in the answer masked.
 async fn respond(step: &Step, scope: &StepScope<'_>) -> Result<Response, StepFailure> {
-    let broken = |detail: String| StepFailure::Broken {
-        claims: step.checks.clone(),
-        detail,
-    };
+    let broken = |detail: String| StepFailure::broken(&step.checks, detail);
     let response = match &step.action {
         Action::Call(call) => {
             let payload = call.body.as_ref().map(|body| match body {
@@ -145,18 +157,13 @@ fn judge_response(
     scope: StepScope<'_>,
     response: &Response,
 ) -> Result<(), StepFailure> {
-    let mut claims: Vec<String> = Vec::new();
-    let mut details: Vec<String> = Vec::new();
+    let mut charges: Vec<Charge> = Vec::new();
     let mut charge = |checks: &[String], found: Vec<String>| {
         if !found.is_empty() {
-            claims.extend(
-                checks
-                    .iter()
-                    .filter(|c| !claims.contains(c))
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            );
-            details.extend(found);
+            charges.push(Charge {
+                claims: checks.to_vec(),
+                detail: format!("{}\n{}", found.join("\n"), shown(response)),
+            });
         }
     };
     for block in &step.expect {
@@ -181,25 +188,18 @@ fn judge_response(
         });
         charge(&step.checks, compared.err().into_iter().collect());
     }
-    if !details.is_empty() {
-        details.push(shown(response));
-        return Err(StepFailure::Broken {
-            claims,
-            detail: details.join("\n"),
-        });
+    if !charges.is_empty() {
+        return Err(StepFailure::Broken(charges));
     }
     for (name, pointer) in &step.save {
         let pointer = &scope.vars.pointer(pointer);
-        let value = response
-            .body
-            .pointer(pointer)
-            .ok_or_else(|| StepFailure::Broken {
-                claims: Vec::new(),
-                detail: format!(
-                    "nothing at {pointer} to save as `{name}`\n{}",
-                    shown(response)
-                ),
-            })?;
+        let value = response.body.pointer(pointer).ok_or_else(|| {
+            let detail = format!(
+                "nothing at {pointer} to save as `{name}`\n{}",
+                shown(response)
+            );
+            StepFailure::broken(&[], detail)
+        })?;
         scope.normaliser.observe(value);
         scope.vars.set(name, value.clone());
     }
@@ -267,13 +267,15 @@ mod tests {
             snapshots: &snapshots,
         };
         let report = execute(&step, scope).await;
-        assert!(!report.observed[0].contains("pw1"), "{:?}", report.observed);
-        let Err(StepFailure::Broken {
-            detail: message, ..
-        }) = report.result
-        else {
+        let observed = report.observed.join("; ");
+        assert!(
+            observed.contains("[redacted]") && !observed.contains("pw1"),
+            "{observed}"
+        );
+        let Err(StepFailure::Broken(charges)) = report.result else {
             panic!("the step must fail")
         };
+        let message = &charges[0].detail;
         assert!(
             message.contains("[redacted]") && message.contains("@a:hs"),
             "{message}"
