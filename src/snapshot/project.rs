@@ -7,7 +7,8 @@ use crate::matcher::{ArrayMatch, is_contained};
 
 /// Projects `body`: the value at `select` (a rendered JSON pointer), the array elements containing
 /// `filter`, and from each object only `fields` (dotted paths). Arrays come out in a server-independent
-/// order, since servers may order events differently.
+/// order, since servers may order events differently; an event delivered twice (the same `event_id`,
+/// as a server's timeline batching may do) is kept once.
 pub fn project(
     body: &Value,
     select: Option<&str>,
@@ -22,8 +23,17 @@ pub fn project(
     };
     Ok(match selected {
         Value::Array(items) => {
+            let mut seen: Vec<&Value> = Vec::new();
             let mut kept: Vec<Value> = items
                 .iter()
+                .filter(|item| match item.get("event_id") {
+                    Some(id) if seen.contains(&id) => false,
+                    Some(id) => {
+                        seen.push(id);
+                        true
+                    }
+                    None => true,
+                })
                 .filter(|item| filter.is_none_or(|f| is_contained(item, f, ArrayMatch::Contains)))
                 .map(|item| pick(item, fields))
                 .collect();
@@ -92,6 +102,17 @@ mod tests {
             projected,
             json!([{"type": "m.room.member", "content": {"membership": "invite", "is_direct": true}}])
         );
+    }
+
+    #[test]
+    fn an_event_delivered_twice_is_kept_once() {
+        let body = json!({"events": [
+            {"event_id": "$a", "type": "m.room.member", "unsigned": {"age": 1}},
+            {"event_id": "$b", "type": "m.room.member"},
+            {"event_id": "$a", "type": "m.room.member", "unsigned": {"age": 2}},
+        ]});
+        let projected = project(&body, Some("/events"), None, &["type".to_string()]).unwrap();
+        assert_eq!(projected, json!([{"type": "m.room.member"}, {"type": "m.room.member"}]));
     }
 
     #[test]
