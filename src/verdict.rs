@@ -414,6 +414,8 @@ mod tests {
             checks: checks.iter().map(|c| c.to_string()).collect(),
             observe: Vec::new(),
             save: Vec::new(),
+            save_if_present: Vec::new(),
+            when: Vec::new(),
             snapshot: None,
         }
     }

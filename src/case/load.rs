@@ -440,25 +440,17 @@ impl Validator<'_> {
                 ),
             ));
         }
-        let mut save = Vec::new();
-        if let Some(map) = raw.save {
-            for (name, pointer) in map.value {
-                match pointer {
-                    Value::String(p) if p.is_empty() || p.starts_with('/') => {
-                        self.check_str(&p, &map.referenced, defined)?;
-                        defined.push(name.clone());
-                        save.push((name, p));
-                    }
-                    other => {
-                        return Err(self.invalid(&map.referenced, format!("`save.{name}` must be a JSON pointer such as `/room_id`, found {other}")));
-                    }
-                }
-            }
+        for name in &raw.when {
+            self.check_names(std::iter::once(name.value.clone()), &name.referenced, defined)?;
         }
+        let save = self.saves("save", raw.save, defined)?;
+        let save_if_present = self.saves("save_if_present", raw.save_if_present, defined)?;
         Ok(Step {
             line: loc.line(),
             actor,
             device,
+            when: raw.when.into_iter().map(|n| n.value).collect(),
+            save_if_present,
             action,
             expect,
             checks,
@@ -466,6 +458,33 @@ impl Validator<'_> {
             save,
             snapshot,
         })
+    }
+
+    /// `save` or `save_if_present`: variable names and the JSON pointers their values are taken from;
+    /// each name is defined for the steps after this one.
+    fn saves(
+        &self,
+        what: &str,
+        map: Option<Spanned<serde_json::Map<String, Value>>>,
+        defined: &mut Vec<String>,
+    ) -> Result<Vec<(String, String)>, LoadError> {
+        let mut saves = Vec::new();
+        let Some(map) = map else {
+            return Ok(saves);
+        };
+        for (name, pointer) in map.value {
+            match pointer {
+                Value::String(p) if p.is_empty() || p.starts_with('/') => {
+                    self.check_str(&p, &map.referenced, defined)?;
+                    defined.push(name.clone());
+                    saves.push((name, p));
+                }
+                other => {
+                    return Err(self.invalid(&map.referenced, format!("`{what}.{name}` must be a JSON pointer such as `/room_id`, found {other}")));
+                }
+            }
+        }
+        Ok(saves)
     }
 
     /// Steps checking INFO or MAY claims come after every step checking a MUST or SHOULD claim, so

@@ -78,6 +78,10 @@ pub struct Step {
     pub observe: Vec<String>,
     /// Values to keep from the response: variable name and JSON pointer.
     pub save: Vec<(String, String)>,
+    /// Values to keep when the response has them; a later step that needs one names it in `when`.
+    pub save_if_present: Vec<(String, String)>,
+    /// Variables that must have been saved for the step to run; without them it is left out.
+    pub when: Vec<String>,
     /// A named projection of the response compared with its stored snapshot.
     pub snapshot: Option<SnapshotSpec>,
 }

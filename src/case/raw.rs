@@ -40,6 +40,9 @@ pub(super) struct RawStep {
     #[serde(default)]
     pub observe: Vec<Spanned<String>>,
     pub save: Option<Spanned<Map<String, Value>>>,
+    pub save_if_present: Option<Spanned<Map<String, Value>>>,
+    #[serde(default)]
+    pub when: Vec<Spanned<String>>,
     pub snapshot: Option<Spanned<RawSnapshot>>,
 }
 

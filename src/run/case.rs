@@ -131,6 +131,11 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
     };
     let mut execution = Execution::default();
     for (index, step) in case.steps.iter().enumerate() {
+        if let Some(missing) = step.when.iter().find(|name| vars.get(name).is_none()) {
+            let note = format!("step {} left out: `{missing}` was not saved", index + 1);
+            execution.observed.push((index, vec![note]));
+            continue;
+        }
         let action = label(step, &vars);
         if let Some(name) = &step.actor
             && !tokens.contains_key(&(name.clone(), step.device))

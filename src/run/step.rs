@@ -203,6 +203,12 @@ fn judge_response(
         scope.normaliser.observe(value);
         scope.vars.set(name, value.clone());
     }
+    for (name, pointer) in &step.save_if_present {
+        if let Some(value) = response.body.pointer(&scope.vars.pointer(pointer)) {
+            scope.normaliser.observe(value);
+            scope.vars.set(name, value.clone());
+        }
+    }
     Ok(())
 }
 
@@ -248,6 +254,8 @@ mod tests {
             checks: Vec::new(),
             observe: vec!["/nested".into()],
             save: vec![("token".into(), "/access_token".into())],
+            save_if_present: Vec::new(),
+            when: Vec::new(),
             snapshot: None,
         };
         let hs = Homeserver::new(&server.uri(), client());
