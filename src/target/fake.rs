@@ -2,11 +2,11 @@
 //! `wiremock`: the harness's offline target and self-test.
 //!
 //! It serves registration and login, room creation and membership, room state,
-//! `/sync` with filters, and global and per-room account data, under
-//! `/_matrix/client/v3/` (and `/_matrix/client/r0/`). Every room event and
-//! account-data write takes the next position in one global stream, which `/sync`
-//! tokens encode. Anything else gets 404 `M_UNRECOGNIZED` (405 for a known path asked
-//! with the wrong method).
+//! `/sync` with filters, global and per-room account data, and push rules, under
+//! `/_matrix/client/v3/` (and `/_matrix/client/r0/`). Every room event, account-data
+//! write and push rule change takes the next position in one global stream, which
+//! `/sync` tokens encode. Anything else gets 404 `M_UNRECOGNIZED` (405 for a known path
+//! asked with the wrong method).
 //!
 //! [`FakeHomeserver::start_with`] runs it with one [`Deviation`] from its conformant
 //! behaviour: a fault that breaks one claim, or a variant the specification allows
@@ -121,6 +121,23 @@ const ENDPOINTS: &[(Route, Handler)] = &[
     (
         Route::client("GET", "user/{}/rooms/{}/account_data/{}"),
         account_data::get_room,
+    ),
+    (Route::client("GET", "pushrules/"), push_rules::get_all),
+    (
+        Route::client("GET", "pushrules/global/"),
+        push_rules::get_global,
+    ),
+    (
+        Route::client("GET", "pushrules/global/{}/{}"),
+        push_rules::get_rule,
+    ),
+    (
+        Route::client("PUT", "pushrules/global/{}/{}"),
+        push_rules::put_rule,
+    ),
+    (
+        Route::client("DELETE", "pushrules/global/{}/{}"),
+        push_rules::delete_rule,
     ),
 ];
 

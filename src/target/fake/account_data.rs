@@ -15,7 +15,7 @@ use super::call::Call;
 use super::error::{ApiError, Outcome, Reply};
 use super::ids;
 use super::profile::Deviation;
-use super::push_rules::default_push_rules;
+use super::push_rules::ruleset;
 use super::state::State;
 
 /// The key of the account data at `userId`, which must be the requester's (unless the
@@ -58,10 +58,15 @@ fn server_managed(state: &State, kind: &str, in_room: bool) -> Option<ApiError> 
     } else {
         405
     };
+    let errcode = if state.deviates(Deviation::ServerManagedForbidden) {
+        "M_FORBIDDEN"
+    } else {
+        "M_BAD_JSON"
+    };
     refused.then(|| {
         ApiError::new(
             status,
-            "M_BAD_JSON",
+            errcode,
             format!("Cannot set {kind} through this API."),
         )
     })
@@ -148,7 +153,7 @@ pub fn get_global(state: &mut State, call: &Call) -> Outcome {
     let owner = owner(state, call, "get", Deviation::OtherUserGetAllowed)?;
     let kind = call.param(1);
     if kind == "m.push_rules" && !state.deviates(Deviation::PushRulesNotFound) {
-        return Ok(Reply::ok(push_rules_content(call.param(0))));
+        return Ok(Reply::ok(ruleset(state, call.param(0))));
     }
     get(state, &owner, None, kind)
 }
@@ -171,12 +176,6 @@ pub fn get_room(state: &mut State, call: &Call) -> Outcome {
         return Ok(Reply::ok(json!({})));
     }
     get(state, &owner, Some(room_id), kind)
-}
-
-/// The `m.push_rules` content for `user_id`.
-pub fn push_rules_content(user_id: &str) -> Value {
-    let localpart = ids::parse_user_id(user_id).map_or("", |(localpart, _)| localpart);
-    default_push_rules(user_id, localpart)
 }
 
 #[cfg(test)]

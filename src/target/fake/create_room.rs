@@ -391,6 +391,9 @@ pub fn post_create_room(state: &mut State, call: &Call) -> Outcome {
         let extra = invite_flag(state, flagged);
         let change = MembershipChange::new(&room_id, creator, invitee, "invite", extra);
         change_membership(state, &change)?;
+        if !flagged && state.deviates(Deviation::PlainInviteListTruncated) {
+            break;
+        }
     }
     let mut reply = json!({ "room_id": room_id });
     if state.deviates(Deviation::ResponseExtraFields) {

@@ -88,9 +88,12 @@ fn authorize(
                 )));
             }
             match current {
-                Some("join") => Err(ApiError::forbidden(format!(
-                    "{target} is already in the room."
-                ))),
+                Some("join") if deviation != Some(Deviation::JoinedInviteIgnored) => Err(
+                    ApiError::forbidden(format!("{target} is already in the room.")),
+                ),
+                Some("invite") if deviation == Some(Deviation::RepeatInviteForbidden) => Err(
+                    ApiError::forbidden(format!("{target} is already invited to the room.")),
+                ),
                 Some("ban") => Err(ApiError::forbidden(format!(
                     "{target} is banned from the room"
                 ))),
@@ -130,7 +133,8 @@ fn authorize(
 }
 
 /// Applies a membership change: checks the rules and sends the `m.room.member` event.
-/// Repeating the current membership with the same content and sender changes nothing.
+/// Repeating the current membership with the same content and sender changes nothing,
+/// and so does inviting a user who is already invited (once the inviter may invite).
 pub fn change_membership(state: &mut State, change: &MembershipChange) -> Result<(), ApiError> {
     let mut content = Map::new();
     content.insert("membership".into(), json!(change.membership));
@@ -145,13 +149,20 @@ pub fn change_membership(state: &mut State, change: &MembershipChange) -> Result
     let room = state
         .room(change.room_id)
         .ok_or_else(|| ApiError::not_found("Unknown room"))?;
-    if let Some(current) = room.state_event("m.room.member", change.target)
+    let invite = change.membership == "invite";
+    if !invite
+        && let Some(current) = room.state_event("m.room.member", change.target)
         && current.sender == change.sender
         && current.content == content
     {
         return Ok(());
     }
     authorize(room, change, state.deviation)?;
+    if invite && matches!(room.membership(change.target), Some("invite" | "join")) {
+        // Already invited (or joined, where the server takes that for invited): the first
+        // invite stands, its flag and reason included.
+        return Ok(());
+    }
     let stripped_state = match change.membership {
         "invite" => room.prejoin_state(Some(change.sender), state.deviation),
         "knock" => room.prejoin_state(None, state.deviation),
@@ -188,6 +199,17 @@ fn change_own_membership(
 
 /// `POST /rooms/{roomId}/invite`: invites `user_id` into the room.
 pub fn post_invite(state: &mut State, call: &Call) -> Outcome {
+    invite(state, call).map_err(|error| {
+        if error.status == 403 && state.deviates(Deviation::InviteRefusalWithoutErrcode) {
+            ApiError::with_body(403, json!({ "error": error.body["error"] }))
+        } else {
+            error
+        }
+    })
+}
+
+/// Invites the `user_id` of the body into the room.
+fn invite(state: &mut State, call: &Call) -> Outcome {
     let session = auth::authenticate(state, call)?;
     let body = call.json_object_or_empty()?;
     let invitee = match body.get("user_id") {
@@ -433,6 +455,41 @@ mod tests {
             .post(&format!("rooms/{room}/invite"), &alice.token, json!({}))
             .await;
         assert_eq!(status, 400);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_invite_keeps_the_first_and_a_joined_member_is_not_invited() {
+        let (client, alice, bob) = Client::start_with_pair().await;
+        let carol = client.register("carol").await;
+        let body = json!({ "is_direct": true, "invite": [bob.user_id, carol.user_id] });
+        let room_id = client.create_room(&alice, body).await;
+        let room = encode(&room_id);
+        let event_path = |user_id: &str| {
+            format!(
+                "rooms/{room}/state/m.room.member/{}?format=event",
+                encode(user_id)
+            )
+        };
+        let (_, first) = client.get(&event_path(&bob.user_id), &alice.token).await;
+
+        let invite = format!("rooms/{room}/invite");
+        let again = json!({ "user_id": bob.user_id, "reason": "again" });
+        let (status, reply) = client.post(&invite, &alice.token, again).await;
+        assert_eq!((status, reply), (200, json!({})));
+        let (_, now) = client.get(&event_path(&bob.user_id), &alice.token).await;
+        assert_eq!(now["event_id"], first["event_id"]);
+        assert_eq!(now["content"]["is_direct"], true);
+        assert!(now["content"].get("reason").is_none());
+
+        client
+            .post(&format!("rooms/{room}/join"), &carol.token, json!({}))
+            .await;
+        let (status, reply) = client
+            .post(&invite, &alice.token, json!({ "user_id": carol.user_id }))
+            .await;
+        assert_error(status, &reply, 403, "M_FORBIDDEN");
+        let (_, member) = client.get(&event_path(&carol.user_id), &alice.token).await;
+        assert_eq!(member["content"]["membership"], "join");
     }
 
     #[tokio::test]

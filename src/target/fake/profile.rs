@@ -111,6 +111,18 @@ profiles! {
         "an invited user counts as a member and may invite others before joining";
     InviteReasonDropped: "invite-reason-dropped", fault("membership.invite.reason"),
         "/invite ignores the reason in its body";
+    PlainInviteListTruncated: "plain-invite-list-truncated", fault("membership.create-room.invite-list"),
+        "the invite loop of /createRoom stops after the first invite without is_direct, so a room not created as direct invites only its first invitee";
+    JoinedInviteIgnored: "joined-invite-ignored", fault("membership.invite.already-joined-forbidden"),
+        "an invite of a user already in the room is taken for a repeated invite: 200, and nothing changes";
+    RepeatInviteForbidden: "repeat-invite-forbidden", fault("membership.invite.repeat-ok"),
+        "a user already invited is refused a second invite with 403, as a joined member is";
+    InviteRefusalWithoutErrcode: "invite-refusal-without-errcode", fault("errors.standard-error-response"),
+        "/invite refusals answer 403 with only an error message, without errcode";
+    InvitesInitialSyncOnly: "invites-initial-sync-only", fault("membership.sync-invite-listed"),
+        "rooms.invite is filled in initial syncs only; an incremental sync never shows a new invite";
+    KnocksNotSynced: "knocks-not-synced", fault("membership.sync-knock-listed"),
+        "knocks are stored and answered 200, but /sync has no rooms.knock section";
     AccountDataMerged: "account-data-merged", fault("account-data.round-trip"),
         "a second PUT of account data is merged into the stored object instead of replacing it";
     AccountDataWrapped: "account-data-wrapped", fault("account-data.round-trip"),
@@ -121,6 +133,8 @@ profiles! {
         "room account data is also listed in the top-level account_data of /sync";
     RoomAccountDataInitialOnly: "room-account-data-initial-only", fault("account-data.sync-room"),
         "room account data is sent in initial syncs only, never in incremental ones";
+    AccountDataResent: "account-data-resent", fault("account-data.sync-incremental-delta"),
+        "every incremental sync re-sends all the global account data, whether it changed since the token or not";
     LeftRoomAccountDataMissing: "left-room-account-data-missing", fault("account-data.sync-leave"),
         "rooms.leave entries always carry an empty account_data";
     AccountDataFilterIgnored: "account-data-filter-ignored", fault("account-data.sync-filter"),
@@ -151,6 +165,8 @@ profiles! {
         "PUT of m.fully_read is refused with 400 instead of 405";
     RoomPushRulesAccepted: "room-push-rules-accepted", fault("account-data.push-rules-rejected"),
         "only the global m.push_rules is refused; the room one is stored";
+    ServerManagedForbidden: "server-managed-forbidden", fault("account-data.server-managed-errcode"),
+        "a PUT of m.fully_read or m.push_rules is refused with 405 and M_FORBIDDEN, like other writes the user may not make";
     PushRulesNotFound: "push-rules-not-found", fault("account-data.server-managed-readable"),
         "m.push_rules lives in the push rules store, so GET of it as account data answers 404";
     RoomFallsBackToGlobal: "room-falls-back-to-global", fault("account-data.no-fallback"),

@@ -1,6 +1,6 @@
 //! The fake homeserver's data model: accounts, access tokens, registration sessions,
-//! rooms, room aliases, account data, filters, and the global stream of positions that
-//! every room event and account-data write advances.
+//! rooms, room aliases, account data, filters, push rules, and the global stream of
+//! positions that every room event, account-data write and push rule change advances.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::event::{NewEvent, now_ms};
 use super::ids;
 use super::profile::Deviation;
+use super::push_rules::PushRuleStore;
 use super::room::Room;
 
 /// A stored password; its `Debug` form never shows it.
@@ -105,6 +106,8 @@ pub struct State {
     pub account_data: HashMap<String, UserAccountData>,
     /// Uploaded sync filters by user id; a filter's id is its index.
     pub filters: HashMap<String, Vec<Value>>,
+    /// Users' own push rules by user id.
+    pub push_rules: PushRuleStore,
 }
 
 impl State {
@@ -123,6 +126,7 @@ impl State {
             aliases: HashMap::new(),
             account_data: HashMap::new(),
             filters: HashMap::new(),
+            push_rules: PushRuleStore::new(),
         }
     }
 
@@ -136,7 +140,8 @@ impl State {
         self.position
     }
 
-    fn advance(&mut self) -> u64 {
+    /// Takes the next stream position.
+    pub fn advance(&mut self) -> u64 {
         self.position += 1;
         self.position
     }

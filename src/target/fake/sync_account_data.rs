@@ -1,19 +1,21 @@
 //! The account data of a `/sync` answer: the top-level `account_data` (global account
-//! data, and the server-managed `m.push_rules` in a full sync) and each joined or left
-//! room's own, as `{type, content}` events, oldest write first.
+//! data, and the server-managed `m.push_rules` in a full sync or after a push rule
+//! change) and each joined or left room's own, as `{type, content}` events, oldest write
+//! first.
 
 use serde_json::{Value, json};
 
-use super::account_data::push_rules_content;
 use super::profile::Deviation;
+use super::push_rules;
 use super::state::{AccountDataEntry, State};
 use super::sync_rooms::SyncRequest;
 
-/// Whether `entry` belongs in the answer: written by `until`, and after `since` unless
-/// the sync is full (an incremental sync sends nothing when `initial_only`).
-fn wanted(request: &SyncRequest, entry: &AccountDataEntry, initial_only: bool) -> bool {
-    entry.position <= request.until
-        && (request.is_full() || (!initial_only && request.is_new(entry.position)))
+/// Whether account data written at stream `position` belongs in the answer: written by
+/// `until`, and after `since` unless the sync is full (an incremental sync sends nothing
+/// when `initial_only`, and everything when `resent`).
+fn wanted(request: &SyncRequest, position: u64, initial_only: bool, resent: bool) -> bool {
+    position <= request.until
+        && (request.is_full() || resent || (!initial_only && request.is_new(position)))
 }
 
 /// The entries as events, in order of writing (newest first under
@@ -36,6 +38,7 @@ pub fn global_account_data(state: &State, request: &SyncRequest) -> Vec<Value> {
         state.deviates(Deviation::AccountDataFilterIgnored) || filter.allows(kind, None)
     };
     let initial_only = state.deviates(Deviation::GlobalAccountDataInitialOnly);
+    let resent = state.deviates(Deviation::AccountDataResent);
     let own = state.account_data.get(request.account_data_owner);
     let stores: Vec<_> = if state.deviates(Deviation::AccountDataSharedInSync) {
         state.account_data.values().collect()
@@ -45,20 +48,24 @@ pub fn global_account_data(state: &State, request: &SyncRequest) -> Vec<Value> {
     let mut entries: Vec<_> = stores
         .into_iter()
         .flat_map(|data| &data.global)
-        .filter(|(kind, entry)| wanted(request, entry, initial_only) && allows(kind))
+        .filter(|(kind, entry)| {
+            wanted(request, entry.position, initial_only, resent) && allows(kind)
+        })
         .collect();
     if state.deviates(Deviation::RoomAccountDataAtTopLevel) {
         entries.extend(
             own.into_iter()
                 .flat_map(|data| data.rooms.values().flatten())
-                .filter(|(kind, entry)| wanted(request, entry, false) && allows(kind)),
+                .filter(|(kind, entry)| {
+                    wanted(request, entry.position, false, false) && allows(kind)
+                }),
         );
     }
     let mut events = events(state, entries);
-    if request.is_full() && allows("m.push_rules") {
-        events.push(
-            json!({ "type": "m.push_rules", "content": push_rules_content(request.user_id) }),
-        );
+    let push_rules_changed = push_rules::changed_at(state, request.user_id);
+    if wanted(request, push_rules_changed, initial_only, resent) && allows("m.push_rules") {
+        let content = push_rules::ruleset(state, request.user_id);
+        events.push(json!({ "type": "m.push_rules", "content": content }));
     }
     events
 }
@@ -75,7 +82,8 @@ pub fn room_account_data(state: &State, request: &SyncRequest, room_id: &str) ->
     let selected = entries
         .iter()
         .filter(|(kind, entry)| {
-            wanted(request, entry, initial_only) && (ignore_filter || filter.allows(kind, None))
+            wanted(request, entry.position, initial_only, false)
+                && (ignore_filter || filter.allows(kind, None))
         })
         .collect();
     events(state, selected)

@@ -212,10 +212,15 @@ pub fn rooms_section(state: &State, request: &SyncRequest) -> RoomsSection {
                     section.join.insert(room_id, entry);
                 }
             }
-            Some("invite") if request.is_full() || request.is_new(member.position) => {
+            Some("invite")
+                if request.is_full()
+                    || (request.is_new(member.position)
+                        && !state.deviates(Deviation::InvitesInitialSyncOnly)) =>
+            {
                 let entry = invited_entry(state, request, room, member_index);
                 section.invite.insert(room_id, entry);
             }
+            Some("knock") if state.deviates(Deviation::KnocksNotSynced) => {}
             Some("knock") if request.is_full() || request.is_new(member.position) => {
                 let entry = knocked_entry(state, room, member_index);
                 section.knock.insert(room_id, entry);

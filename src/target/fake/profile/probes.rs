@@ -27,6 +27,8 @@ enum Scenario {
     JoinedRooms,
     InviteRights,
     InviteContent,
+    InviteRefusal,
+    Reinvite,
     RoundTrip,
     Unset,
     OtherUser,
@@ -37,6 +39,7 @@ enum Scenario {
     Fallback,
     PerUser,
     SyncIncremental,
+    SyncDelta,
     SyncFilters,
     SyncLeave,
     SyncPrivate,
@@ -59,7 +62,8 @@ fn scenario(deviation: Deviation) -> Scenario {
         | D::FlagWhenFalse
         | D::FlagFromPreset
         | D::FlagFalseAsString
-        | D::IsDirectFalseWritten => S::CreateRoomFlags,
+        | D::IsDirectFalseWritten
+        | D::PlainInviteListTruncated => S::CreateRoomFlags,
         D::FlagMissingFromTimeline => S::TimelineFlag,
         D::InviteStateFlagStripped
         | D::InviteStateFlagInitialOnly
@@ -69,22 +73,26 @@ fn scenario(deviation: Deviation) -> Scenario {
         | D::StrippedFullEvents
         | D::InviteStateWithoutMembers
         | D::StrippedStateExtraEvents
-        | D::StrippedStateReversed => S::InviteState,
+        | D::StrippedStateReversed
+        | D::InvitesInitialSyncOnly => S::InviteState,
         D::JoinWithoutPrevContent | D::PrevContentMembershipOnly => S::JoinPrevContent,
         D::InviteRoomStateWithoutCreate | D::UnsignedExtraKeys => S::MemberUnsigned,
-        D::KnockStateWithoutCreate => S::KnockState,
+        D::KnockStateWithoutCreate | D::KnocksNotSynced => S::KnockState,
         D::InviteeReadsState | D::StrangerReadsState => S::StateAccess,
         D::JoinedRoomsListsInvites | D::JoinedRoomsOnlyCreated => S::JoinedRooms,
         D::StrangerMayInvite | D::InviteeMayInvite => S::InviteRights,
         D::InviteReasonDropped | D::InviteFlagsOneToOne => S::InviteContent,
+        D::InviteRefusalWithoutErrcode => S::InviteRefusal,
+        D::JoinedInviteIgnored | D::RepeatInviteForbidden => S::Reinvite,
         D::AccountDataMerged | D::AccountDataWrapped => S::RoundTrip,
         D::UnsetAnswersEmpty | D::UnsetAnswersUnknown => S::Unset,
         D::OtherUserGetAllowed | D::OtherUserPutAllowed => S::OtherUser,
         D::NonObjectStored => S::NonObject,
         D::InvalidRoomIdAccepted | D::InvalidRoomIdNotFound => S::InvalidRoomId,
-        D::FullyReadAccepted | D::FullyReadBadRequest | D::RoomPushRulesAccepted => {
-            S::ServerManagedPut
-        }
+        D::FullyReadAccepted
+        | D::FullyReadBadRequest
+        | D::RoomPushRulesAccepted
+        | D::ServerManagedForbidden => S::ServerManagedPut,
         D::PushRulesNotFound => S::PushRulesGet,
         D::RoomFallsBackToGlobal | D::GlobalFallsBackToRoom => S::Fallback,
         D::AccountDataPerDevice => S::PerUser,
@@ -92,6 +100,7 @@ fn scenario(deviation: Deviation) -> Scenario {
         | D::RoomAccountDataAtTopLevel
         | D::RoomAccountDataInitialOnly
         | D::SyncBatchesSplit => S::SyncIncremental,
+        D::AccountDataResent => S::SyncDelta,
         D::AccountDataFilterIgnored | D::RoomAccountDataFilterIgnored => S::SyncFilters,
         D::LeftRoomAccountDataMissing => S::SyncLeave,
         D::AccountDataSharedInSync => S::SyncPrivate,
@@ -118,6 +127,8 @@ impl Scenario {
             Scenario::JoinedRooms => membership::joined_rooms(client).await,
             Scenario::InviteRights => membership::invite_rights(client).await,
             Scenario::InviteContent => membership::invite_content(client).await,
+            Scenario::InviteRefusal => membership::invite_refusal(client).await,
+            Scenario::Reinvite => membership::reinvite(client).await,
             Scenario::RoundTrip => account_data::round_trip(client).await,
             Scenario::Unset => account_data::unset(client).await,
             Scenario::OtherUser => account_data::other_user(client).await,
@@ -128,6 +139,7 @@ impl Scenario {
             Scenario::Fallback => account_data::fallback(client).await,
             Scenario::PerUser => account_data::per_user(client).await,
             Scenario::SyncIncremental => sync::incremental_account_data(client).await,
+            Scenario::SyncDelta => sync::delta(client).await,
             Scenario::SyncFilters => sync::filters(client).await,
             Scenario::SyncLeave => sync::leave(client).await,
             Scenario::SyncPrivate => sync::private(client).await,

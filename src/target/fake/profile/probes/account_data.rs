@@ -68,20 +68,21 @@ pub async fn invalid_room_id(client: &Client) -> Value {
     json!([status, body["errcode"]])
 }
 
-/// What PUT answers for the server-managed types, globally and in a room.
+/// What PUT answers (status and errcode) for the server-managed types, globally and in
+/// a room.
 pub async fn server_managed_put(client: &Client) -> Value {
     let alice = client.register("alice").await;
-    let mut statuses = Vec::new();
+    let mut answers = Vec::new();
     for kind in ["m.fully_read", "m.push_rules"] {
         for path in [
             global_path(&alice, kind),
             room_path(&alice, "!r:example.org", kind),
         ] {
-            let (status, _) = client.put(&path, &alice.token, json!({})).await;
-            statuses.push(status);
+            let (status, body) = client.put(&path, &alice.token, json!({})).await;
+            answers.push(json!([status, body["errcode"]]));
         }
     }
-    json!(statuses)
+    Value::Array(answers)
 }
 
 /// What GET answers for `m.push_rules`.

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Client, encode, member_path};
+use super::{Client, encode, keys, member_path};
 
 /// Whether an invitee and a stranger may read the room state.
 pub async fn state_access(client: &Client) -> Value {
@@ -61,4 +61,46 @@ pub async fn invite_content(client: &Client) -> Value {
         .get(&member_path(&room_id, &bob.user_id), &alice.token)
         .await;
     json!([status, content["reason"], content["is_direct"]])
+}
+
+/// The status and body keys of a refused `/invite` (an invitee inviting someone).
+pub async fn invite_refusal(client: &Client) -> Value {
+    let (alice, bob) = (client.register("alice").await, client.register("bob").await);
+    let carol = client.register("carol").await;
+    let room_id = client
+        .create_room(&alice, json!({ "invite": [bob.user_id] }))
+        .await;
+    let path = format!("rooms/{}/invite", encode(&room_id));
+    let (status, body) = client
+        .post(&path, &bob.token, json!({ "user_id": carol.user_id }))
+        .await;
+    json!([status, keys(&body)])
+}
+
+/// A second `/invite` of an invitee of a direct chat and of a member who joined: the
+/// statuses, then the invitee's flag and the member's membership.
+pub async fn reinvite(client: &Client) -> Value {
+    let (alice, bob) = (client.register("alice").await, client.register("bob").await);
+    let carol = client.register("carol").await;
+    let body = json!({ "is_direct": true, "invite": [bob.user_id, carol.user_id] });
+    let room_id = client.create_room(&alice, body).await;
+    let room = encode(&room_id);
+    client
+        .post(&format!("rooms/{room}/join"), &carol.token, json!({}))
+        .await;
+    let path = format!("rooms/{room}/invite");
+    let mut statuses = Vec::new();
+    for invitee in [&bob, &carol] {
+        let (status, _) = client
+            .post(&path, &alice.token, json!({ "user_id": invitee.user_id }))
+            .await;
+        statuses.push(status);
+    }
+    let (_, invited) = client
+        .get(&member_path(&room_id, &bob.user_id), &alice.token)
+        .await;
+    let (_, joined) = client
+        .get(&member_path(&room_id, &carol.user_id), &alice.token)
+        .await;
+    json!([statuses, invited["is_direct"], joined["membership"]])
 }

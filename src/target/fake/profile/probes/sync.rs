@@ -42,6 +42,16 @@ pub async fn incremental_account_data(client: &Client) -> Value {
     account_data_types(&sync, "join", &room_id)
 }
 
+/// The global account data types an incremental sync carries after one more write.
+pub async fn delta(client: &Client) -> Value {
+    let alice = client.register("alice").await;
+    put_global(client, &alice, "org.example.before").await;
+    let since = sync_token(client, &alice).await;
+    put_global(client, &alice, "org.example.after").await;
+    let sync = client.sync(&alice, &format!("since={since}")).await;
+    json!(types(&sync["account_data"]["events"]))
+}
+
 /// The account data types an initial sync with type filters carries.
 pub async fn filters(client: &Client) -> Value {
     let alice = client.register("alice").await;
