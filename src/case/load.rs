@@ -441,7 +441,11 @@ impl Validator<'_> {
             ));
         }
         for name in &raw.when {
-            self.check_names(std::iter::once(name.value.clone()), &name.referenced, defined)?;
+            self.check_names(
+                std::iter::once(name.value.clone()),
+                &name.referenced,
+                defined,
+            )?;
         }
         let save = self.saves("save", raw.save, defined)?;
         let save_if_present = self.saves("save_if_present", raw.save_if_present, defined)?;

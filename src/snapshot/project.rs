@@ -112,7 +112,10 @@ mod tests {
             {"event_id": "$a", "type": "m.room.member", "unsigned": {"age": 2}},
         ]});
         let projected = project(&body, Some("/events"), None, &["type".to_string()]).unwrap();
-        assert_eq!(projected, json!([{"type": "m.room.member"}, {"type": "m.room.member"}]));
+        assert_eq!(
+            projected,
+            json!([{"type": "m.room.member"}, {"type": "m.room.member"}])
+        );
     }
 
     #[test]

@@ -247,3 +247,18 @@ fn claims_without_cases_are_errors_unless_not_testable() {
         ]
     );
 }
+
+#[test]
+fn when_names_a_saved_variable_and_save_if_present_defines_one() {
+    let case = parse(
+        "  - as: alice\n    call: POST /createRoom\n    expect: {status: any}\n    save_if_present: {room: /room_id}\n  - as: alice\n    when: [room]\n    checks: [c.one]\n    call: GET /rooms/${room}\n",
+    )
+    .unwrap();
+    assert_eq!(
+        case.steps[0].save_if_present,
+        [("room".to_string(), "/room_id".to_string())]
+    );
+    assert_eq!(case.steps[1].when, ["room"]);
+    let err = message("  - as: alice\n    when: [rooom]\n    checks: [c.one]\n    call: GET /x\n");
+    assert!(err.contains("undefined variable `${rooom}`"), "{err}");
+}
