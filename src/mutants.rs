@@ -1,9 +1,11 @@
 //! The mutation matrix: the suite run against every fault profile and conformant variant of the fake.
 //!
-//! A fault profile breaks one claim; it is caught when some case charges that claim (fail or
-//! non-strict; a departure for an INFO or MAY claim). A variant departs from the fake only as the
-//! specification allows; it passes when no case fails, is blocked or errors. A MUST or SHOULD server
-//! claim is guarded when a caught fault breaks it.
+//! A fault profile breaks one claim; it is caught when some case charges that claim where the
+//! conformant fake does not (fail or non-strict; a departure for an INFO or MAY claim), and it must
+//! charge no other MUST or SHOULD claim and block or error no case ("collateral"). A variant departs
+//! from the fake only as the specification allows; it passes when no case fails, is blocked or
+//! errors. The conformant fake itself must leave no fail, non-strict, blocked or error mark. A MUST or
+//! SHOULD server claim is guarded when a cleanly caught fault breaks it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,7 +23,7 @@ use crate::verdict::{Outcome, Verdict};
 const SLOTS: usize = 16;
 
 /// The longest a `sync_until` waits against the fake, which answers at once.
-const WITHIN_CAP: Duration = Duration::from_secs(2);
+const WITHIN_CAP: Duration = Duration::from_secs(3);
 
 /// One red mark a profile left: a case, the claim charged (if any), the outcome and its headline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +41,11 @@ pub struct Mark {
 /// What a profile's run showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
-    /// A fault whose claim some case charged.
+    /// A fault whose claim some case charged, and nothing stricter besides.
     Caught,
+    /// A fault whose claim was charged, together with other MUST or SHOULD claims or cases blocked
+    /// or in error: it does not break exactly one claim.
+    Collateral,
     /// A fault no case charged to its claim.
     Survived,
     /// A variant (or the conformant fake) that no case failed, blocked or errored on.
@@ -56,7 +61,8 @@ pub struct Row {
     pub profile: Option<Profile>,
     /// What the run showed.
     pub finding: Finding,
-    /// Every red mark: charged claims, and cases blocked or in error.
+    /// Every red mark the conformant fake does not leave: charged claims, and cases blocked or in
+    /// error (for the conformant fake, every mark).
     pub marks: Vec<Mark>,
 }
 
@@ -103,13 +109,17 @@ impl Matrix {
         )
     }
 
-    /// True when every fault is caught, every variant passes and every strict claim is guarded.
+    /// True when every row ran as it should: faults caught cleanly, variants and the conformant
+    /// fake passed.
+    pub fn rows_clean(&self) -> bool {
+        self.rows
+            .iter()
+            .all(|r| matches!(r.finding, Finding::Caught | Finding::Passed))
+    }
+
+    /// True when every row is clean and every strict claim is guarded.
     pub fn is_clean(&self) -> bool {
-        self.unguarded.is_empty()
-            && self
-                .rows
-                .iter()
-                .all(|r| matches!(r.finding, Finding::Caught | Finding::Passed))
+        self.unguarded.is_empty() && self.rows_clean()
     }
 }
 
@@ -132,15 +142,19 @@ pub async fn matrix(
             run.compare_only = true;
             run.within_cap = Some(WITHIN_CAP);
             let verdicts = run_all(Arc::new(run), &cases, slots).await;
-            Ok::<_, TargetError>((index, row(profile, &verdicts)))
+            Ok::<_, TargetError>((index, profile, verdicts))
         });
     }
-    let mut rows = Vec::new();
+    let mut runs = Vec::new();
     for joined in tasks.join_all().await {
-        rows.push(joined?);
+        runs.push(joined?);
     }
-    rows.sort_by_key(|(index, _)| *index);
-    let rows: Vec<Row> = rows.into_iter().map(|(_, row)| row).collect();
+    runs.sort_by_key(|(index, _, _)| *index);
+    let baseline = marks(&runs[0].2);
+    let rows: Vec<Row> = runs
+        .into_iter()
+        .map(|(_, profile, verdicts)| row(profile, &verdicts, &baseline))
+        .collect();
     let unguarded = registry
         .iter()
         .filter(|c| c.subject == Subject::Server && c.not_testable.is_none())
@@ -159,29 +173,49 @@ pub async fn matrix(
     })
 }
 
-/// Judges one profile's verdicts.
-fn row(profile: Option<Profile>, verdicts: &[Verdict]) -> Row {
-    let marks = marks(verdicts);
-    let finding = match profile.and_then(|p| p.claim()) {
-        Some(claim) if charged(verdicts, claim) => Finding::Caught,
-        Some(_) => Finding::Survived,
+/// Judges one profile's verdicts against the marks the conformant fake left (`baseline`).
+fn row(profile: Option<Profile>, verdicts: &[Verdict], baseline: &[Mark]) -> Row {
+    let all = marks(verdicts);
+    let Some(profile) = profile else {
+        let clean = all.iter().all(|m| m.outcome == "informational");
+        return Row {
+            profile: None,
+            finding: if clean {
+                Finding::Passed
+            } else {
+                Finding::WronglyFailed
+            },
+            marks: all,
+        };
+    };
+    let marks: Vec<Mark> = all
+        .into_iter()
+        .filter(|m| {
+            !baseline
+                .iter()
+                .any(|b| b.case_id == m.case_id && b.claim == m.claim && b.outcome == m.outcome)
+        })
+        .collect();
+    let finding = match profile.claim() {
+        Some(claim) => {
+            let caught = marks.iter().any(|m| m.claim.as_deref() == Some(claim));
+            let collateral = marks
+                .iter()
+                .any(|m| m.claim.as_deref() != Some(claim) && m.outcome != "informational");
+            match (caught, collateral) {
+                (true, false) => Finding::Caught,
+                (true, true) => Finding::Collateral,
+                (false, _) => Finding::Survived,
+            }
+        }
         None if verdicts.iter().any(|v| v.outcome.is_failure()) => Finding::WronglyFailed,
         None => Finding::Passed,
     };
     Row {
-        profile,
+        profile: Some(profile),
         finding,
         marks,
     }
-}
-
-/// Whether some case charged `claim`: broke it, or recorded a departure for an INFO or MAY claim.
-fn charged(verdicts: &[Verdict], claim: &str) -> bool {
-    verdicts
-        .iter()
-        .flat_map(|v| &v.claims)
-        .filter(|c| c.claim == claim)
-        .any(|c| c.outcome.is_broken() || departed(&c.outcome))
 }
 
 fn departed(outcome: &Outcome) -> bool {
@@ -216,4 +250,78 @@ fn marks(verdicts: &[Verdict]) -> Vec<Mark> {
         }
     }
     marks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Level;
+    use crate::target::fake::profiles;
+    use crate::verdict::{ClaimVerdict, Failure};
+
+    fn failure() -> Failure {
+        Failure {
+            step: Some(2),
+            location: "c.yaml:9".into(),
+            action: "alice: GET /x".into(),
+            detail: "expected status 405, got 200".into(),
+        }
+    }
+
+    /// A case verdict whose claims fared as given.
+    fn verdict(case_id: &str, claims: &[(&str, Outcome)]) -> Verdict {
+        Verdict {
+            case_id: case_id.into(),
+            level: Level::Must,
+            outcome: Outcome::Pass,
+            claims: claims
+                .iter()
+                .map(|(claim, outcome)| ClaimVerdict {
+                    claim: claim.to_string(),
+                    level: Level::Must,
+                    outcome: outcome.clone(),
+                })
+                .collect(),
+            duration: Duration::ZERO,
+        }
+    }
+
+    fn fault() -> Profile {
+        *profiles()
+            .iter()
+            .find(|p| p.claim().is_some())
+            .expect("a fault")
+    }
+
+    // A fault that also fails another strict claim does not break exactly one claim.
+    #[test]
+    fn collateral_on_another_strict_claim_is_reported() {
+        let claim = fault().claim().unwrap();
+        let verdicts = [verdict(
+            "c",
+            &[
+                (claim, Outcome::Fail(failure())),
+                ("other.claim", Outcome::Fail(failure())),
+            ],
+        )];
+        assert_eq!(
+            row(Some(fault()), &verdicts, &[]).finding,
+            Finding::Collateral
+        );
+        let alone = [verdict("c", &[(claim, Outcome::Fail(failure()))])];
+        assert_eq!(row(Some(fault()), &alone, &[]).finding, Finding::Caught);
+    }
+
+    // A mark the conformant fake leaves too proves nothing about the fault.
+    #[test]
+    fn marks_the_conformant_fake_leaves_do_not_count() {
+        let claim = fault().claim().unwrap();
+        let verdicts = [verdict("c", &[(claim, Outcome::NonStrict(failure()))])];
+        let baseline = marks(&verdicts);
+        assert_eq!(
+            row(Some(fault()), &verdicts, &baseline).finding,
+            Finding::Survived
+        );
+        assert_eq!(row(None, &verdicts, &[]).finding, Finding::WronglyFailed);
+    }
 }

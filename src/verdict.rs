@@ -60,6 +60,9 @@ pub enum Stop {
         charges: Vec<(String, Failure)>,
         /// Everything that broke at the step.
         failure: Failure,
+        /// Whether the step's answer was judged; when it was not (a `/sync` wait ran out), the claims
+        /// its `expect` blocks check were never evaluated.
+        judged: bool,
     },
     /// Step `step` (0-based), which checks none of the claims it broke, did not get what it needs.
     Blocked {
@@ -84,6 +87,8 @@ pub struct Execution {
     pub stop: Option<Stop>,
     /// What each step recorded under `observe`, by 0-based step index.
     pub observed: Vec<(usize, Vec<String>)>,
+    /// Steps left out because a variable their `when` names was not saved, by 0-based index.
+    pub left_out: Vec<usize>,
 }
 
 /// How one claim fared in one case.
@@ -99,7 +104,8 @@ pub struct ClaimVerdict {
 
 /// Judges an execution claim by claim: each claim only by the steps that check it, at its own level.
 /// The case's outcome is the worst broken claim, `blocked` when a setup step broke, `error` when
-/// a step could not be carried out; otherwise `pass`, or `informational` when every claim is INFO or MAY.
+/// a step could not be carried out; otherwise `pass` when a claim passed, `informational` when only
+/// INFO or MAY claims were judged, and `skipped` when steps left out by `when` judged nothing.
 pub fn judge(case: &Case, execution: &Execution) -> (Outcome, Vec<ClaimVerdict>) {
     let claims: Vec<ClaimVerdict> = case
         .claims
@@ -119,16 +125,23 @@ pub fn judge(case: &Case, execution: &Execution) -> (Outcome, Vec<ClaimVerdict>)
                 .map(|c| &c.outcome)
                 .filter(|o| o.is_broken())
                 .max_by_key(|o| o.severity());
+            let any = |pick: fn(&Outcome) -> bool| claims.iter().any(|c| pick(&c.outcome));
             match worst {
                 Some(outcome) => outcome.clone(),
-                None if case.level() >= Level::Should => Outcome::Pass,
-                None => Outcome::Informational(Observation {
-                    observed: observed_by(execution, |_| true),
-                    departure: match &execution.stop {
-                        Some(Stop::Broken { failure, .. }) => Some(failure.clone()),
-                        _ => None,
-                    },
-                }),
+                None if any(|o| matches!(o, Outcome::Pass)) => Outcome::Pass,
+                None if any(|o| matches!(o, Outcome::Informational(_))) => {
+                    Outcome::Informational(Observation {
+                        observed: observed_by(execution, |_| true),
+                        departure: match &execution.stop {
+                            Some(Stop::Broken { failure, .. }) => Some(failure.clone()),
+                            _ => None,
+                        },
+                    })
+                }
+                None => Outcome::Skipped(format!(
+                    "no claim was judged: {}",
+                    observed_by(execution, |i| execution.left_out.contains(&i)).join("; ")
+                )),
             }
         }
     };
@@ -151,8 +164,11 @@ pub fn every_claim(case: &Case, outcome: &Outcome) -> Vec<ClaimVerdict> {
 fn judge_claim(case: &Case, claim: &Claim, execution: &Execution) -> Outcome {
     let checking: Vec<usize> = (0..case.steps.len())
         .filter(|&i| case.steps[i].checks_claim(&claim.id))
+        .filter(|i| !execution.left_out.contains(i))
         .collect();
-    let last = checking.last().copied().unwrap_or(0);
+    let Some(&last) = checking.last() else {
+        return Outcome::NotReached("every step checking it was left out".into());
+    };
     let held = || {
         at_level(
             claim.level,
@@ -162,14 +178,19 @@ fn judge_claim(case: &Case, claim: &Claim, execution: &Execution) -> Outcome {
     };
     match &execution.stop {
         None => held(),
-        Some(Stop::Broken { step, charges, .. }) => {
+        Some(Stop::Broken {
+            step,
+            charges,
+            judged,
+            ..
+        }) => {
             if let Some((_, failure)) = charges.iter().find(|(id, _)| *id == claim.id) {
                 at_level(
                     claim.level,
                     Some(failure.clone()),
                     observed_by(execution, |i| i == *step),
                 )
-            } else if last <= *step {
+            } else if last < *step || (last == *step && *judged) {
                 held()
             } else {
                 Outcome::NotReached(format!("step {} broke before it", step + 1))
@@ -467,8 +488,9 @@ mod tests {
                 step: 1,
                 charges: vec![("must".into(), failure())],
                 failure: failure(),
+                judged: true,
             }),
-            observed: Vec::new(),
+            ..Execution::default()
         };
         let (outcome, claims) = outcomes(&execution);
         assert_eq!(outcome, Outcome::Fail(failure()));
@@ -484,7 +506,7 @@ mod tests {
                 step: 0,
                 failure: failure(),
             }),
-            observed: Vec::new(),
+            ..Execution::default()
         };
         let (outcome, claims) = outcomes(&execution);
         assert_eq!(outcome, Outcome::Blocked(failure()));
@@ -500,8 +522,10 @@ mod tests {
                 step: 2,
                 charges: vec![("info".into(), failure())],
                 failure: failure(),
+                judged: true,
             }),
             observed: vec![(2, vec!["/is_direct: absent".into()])],
+            left_out: Vec::new(),
         };
         let (outcome, claims) = outcomes(&execution);
         assert_eq!(claims[0], Outcome::Pass);
@@ -518,12 +542,50 @@ mod tests {
         let execution = Execution {
             stop: None,
             observed: vec![(2, vec!["/is_direct: false".into()])],
+            left_out: Vec::new(),
         };
         let (outcome, claims) = outcomes(&execution);
         assert_eq!(outcome, Outcome::Pass);
         assert!(
             matches!(&claims[1], Outcome::Informational(o) if o.summary() == "observed /is_direct: false")
         );
+    }
+
+    // A /sync wait that ran out charges its predicate's claims; the claims its expect blocks check
+    // were never evaluated, so they are not reached rather than held.
+    #[test]
+    fn claims_of_an_unjudged_step_are_not_reached() {
+        let mut case = case();
+        case.steps[1].checks.clear();
+        case.steps[1].expect[0].checks = vec!["must".into()];
+        case.steps[1].checks = vec!["info".into()];
+        case.steps.truncate(2);
+        let execution = Execution {
+            stop: Some(Stop::Broken {
+                step: 1,
+                charges: vec![("info".into(), failure())],
+                failure: failure(),
+                judged: false,
+            }),
+            ..Execution::default()
+        };
+        let (_, claims) = judge(&case, &execution);
+        assert!(
+            matches!(claims[0].outcome, Outcome::NotReached(_)),
+            "{claims:?}"
+        );
+    }
+
+    // A claim checked only by steps left out for want of a saved value is not reached, never passed.
+    #[test]
+    fn claims_of_left_out_steps_are_not_reached() {
+        let execution = Execution {
+            left_out: vec![1],
+            ..Execution::default()
+        };
+        let (outcome, claims) = outcomes(&execution);
+        assert!(matches!(claims[0], Outcome::NotReached(_)), "{claims:?}");
+        assert!(!matches!(outcome, Outcome::Pass), "{outcome:?}");
     }
 
     #[test]

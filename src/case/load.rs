@@ -335,7 +335,7 @@ impl Validator<'_> {
                 "the case checks no claim: name the claims a step checks under its `checks`",
             ));
         }
-        self.informational_checks_last(&steps)?;
+        self.strictest_checks_first(&steps)?;
         let case = Case {
             id: raw.id.value,
             summary: raw.summary,
@@ -491,33 +491,47 @@ impl Validator<'_> {
         Ok(saves)
     }
 
-    /// Steps checking INFO or MAY claims come after every step checking a MUST or SHOULD claim, so
-    /// that a recorded departure, which ends the case, never leaves a strict claim unjudged.
-    fn informational_checks_last(&self, steps: &[Step]) -> Result<(), LoadError> {
-        let levels = |step: &Step| -> Vec<Level> {
-            step.checks
-                .iter()
-                .chain(step.expect.iter().flat_map(|e| &e.checks))
-                .filter_map(|id| self.registry.get(id).map(|c| c.level))
+    /// Steps come in order of strictness: every step checking a MUST claim before any step checking
+    /// only weaker ones, SHOULD before INFO and MAY. A broken check ends the case, so a departure
+    /// from a weaker claim never leaves a stricter one unjudged.
+    fn strictest_checks_first(&self, steps: &[Step]) -> Result<(), LoadError> {
+        let rank = |level: Level| match level {
+            Level::Must => 2,
+            Level::Should => 1,
+            Level::May | Level::Info => 0,
+        };
+        let ranks = |step: &Step| -> Vec<u8> {
+            step.claim_ids()
+                .filter_map(|id| self.registry.get(id).map(|c| rank(c.level)))
                 .collect()
         };
-        let last_strict = steps
-            .iter()
-            .rposition(|s| levels(s).iter().any(|l| *l >= Level::Should));
-        let first_informational = steps
-            .iter()
-            .position(|s| levels(s).iter().any(|l| *l < Level::Should));
-        match (first_informational, last_strict) {
-            (Some(info), Some(strict)) if info < strict => Err(LoadError::Invalid {
-                at: Position {
-                    file: self.file.to_path_buf(),
-                    line: steps[info].line,
-                    column: 0,
-                },
-                message: "a step checking an INFO or MAY claim must come after the steps checking MUST and SHOULD claims (a recorded departure ends the case)".into(),
-            }),
-            _ => Ok(()),
+        let mut weakest_so_far: Option<(u8, usize)> = None;
+        for (index, step) in steps.iter().enumerate() {
+            let ranks = ranks(step);
+            let (Some(&strongest), Some(&weakest)) = (ranks.iter().max(), ranks.iter().min())
+            else {
+                continue;
+            };
+            if let Some((earlier, at)) = weakest_so_far
+                && strongest > earlier
+            {
+                return Err(LoadError::Invalid {
+                    at: Position {
+                        file: self.file.to_path_buf(),
+                        line: step.line,
+                        column: 0,
+                    },
+                    message: format!(
+                        "this step checks a stricter claim than the step at line {}: steps checking MUST claims come first, then SHOULD, then INFO and MAY (a broken check ends the case)",
+                        steps[at].line
+                    ),
+                });
+            }
+            if weakest_so_far.is_none_or(|(earlier, _)| weakest < earlier) {
+                weakest_so_far = Some((weakest, index));
+            }
         }
+        Ok(())
     }
 
     /// The claim ids a `checks` list names, each a server claim of the registry that a case can check.

@@ -251,18 +251,16 @@ pub struct SnapshotSpec {
 }
 
 impl Step {
-    /// Whether any part of the step checks `claim`.
-    pub fn checks_claim(&self, claim: &str) -> bool {
-        self.checks.iter().any(|c| c == claim)
-            || self
-                .expect
-                .iter()
-                .any(|e| e.checks.iter().any(|c| c == claim))
+    /// The claim ids any part of the step checks (with repeats).
+    pub fn claim_ids(&self) -> impl Iterator<Item = &String> {
+        self.checks
+            .iter()
+            .chain(self.expect.iter().flat_map(|e| &e.checks))
     }
 
-    /// Whether the step checks any claim at all.
-    pub fn checks_anything(&self) -> bool {
-        !self.checks.is_empty() || self.expect.iter().any(|e| !e.checks.is_empty())
+    /// Whether any part of the step checks `claim`.
+    pub fn checks_claim(&self, claim: &str) -> bool {
+        self.claim_ids().any(|c| c == claim)
     }
 }
 

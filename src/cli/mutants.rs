@@ -59,7 +59,7 @@ pub(super) fn mutants(args: &MutantsArgs) -> Exit {
     match built {
         Ok(matrix) => {
             print!("{}", render(&matrix, args.filter.is_none()));
-            if matrix.is_clean() || (args.filter.is_some() && matrix_rows_clean(&matrix)) {
+            if matrix.is_clean() || (args.filter.is_some() && matrix.rows_clean()) {
                 Exit::Passed
             } else {
                 Exit::Failed
@@ -70,14 +70,6 @@ pub(super) fn mutants(args: &MutantsArgs) -> Exit {
             Exit::Unreachable
         }
     }
-}
-
-/// With a filter only some profiles ran, so unguarded claims are not judged.
-fn matrix_rows_clean(matrix: &Matrix) -> bool {
-    matrix
-        .rows
-        .iter()
-        .all(|r| matches!(r.finding, Finding::Caught | Finding::Passed))
 }
 
 /// One profile as `--list` prints it.
@@ -95,7 +87,7 @@ pub(super) fn render(matrix: &Matrix, whole: bool) -> String {
     for row in &matrix.rows {
         let _ = writeln!(out, "{}", headline(row));
         let shown = match row.finding {
-            Finding::Caught | Finding::WronglyFailed => row.marks.len(),
+            Finding::Caught | Finding::Collateral | Finding::WronglyFailed => row.marks.len(),
             Finding::Survived | Finding::Passed => row.marks.len().min(5),
         };
         for mark in row.marks.iter().take(shown) {
@@ -138,6 +130,7 @@ fn headline(row: &Row) -> String {
     };
     let finding = match row.finding {
         Finding::Caught => "caught",
+        Finding::Collateral => "CAUGHT WITH COLLATERAL",
         Finding::Survived => "SURVIVED",
         Finding::Passed => "passed",
         Finding::WronglyFailed => "WRONGLY FAILED",

@@ -112,7 +112,7 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
                             detail: err.to_string(),
                         },
                     }),
-                    observed: Vec::new(),
+                    ..Execution::default()
                 };
             }
         }
@@ -134,6 +134,7 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
         if let Some(missing) = step.when.iter().find(|name| vars.get(name).is_none()) {
             let note = format!("step {} left out: `{missing}` was not saved", index + 1);
             execution.observed.push((index, vec![note]));
+            execution.left_out.push(index);
             continue;
         }
         let action = label(step, &vars);
@@ -229,6 +230,7 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
                         step: index,
                         charges,
                         failure: whole,
+                        judged: report.judged,
                     }
                 }
             }

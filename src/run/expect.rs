@@ -131,8 +131,15 @@ fn every_problems(every: &Every, body: &Value, vars: &Vars) -> Vec<String> {
     let at = vars.pointer(&every.at);
     let filter = every.filter.as_ref().map(|f| vars.value(f));
     let wanted = vars.value(&every.contains);
-    let Some(Value::Array(items)) = body.pointer(&at) else {
-        return Vec::new();
+    let items = match body.pointer(&at) {
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return vec![format!(
+                "body: expected an array at {at}, found {}",
+                short(other)
+            )];
+        }
+        None => return vec![format!("body: expected an array at {at}, found nothing")],
     };
     items
         .iter()
@@ -318,6 +325,10 @@ mod tests {
             ..Expect::default()
         };
         let vars = Vars::default();
+        assert_eq!(
+            problems(&expect, &response(200, json!({})), &vars),
+            vec!["body: expected an array at /events, found nothing"]
+        );
         let none_picked = json!({"events": [{"type": "m.room.create", "content": {}}]});
         assert!(problems(&expect, &response(200, none_picked), &vars).is_empty());
         let unflagged = json!({"events": [{"type": "m.room.member", "content": {}}]});

@@ -44,6 +44,9 @@ impl StepFailure {
 pub struct StepReport {
     /// The values of the step's `observe` pointers in the answer, `pointer: value` or `pointer: absent`.
     pub observed: Vec<String>,
+    /// Whether the answer was judged: false when no answer came (transport, a `/sync` wait that
+    /// ran out), so the step's `expect` blocks and snapshot were never evaluated.
+    pub judged: bool,
     /// Whether the step held.
     pub result: Result<(), StepFailure>,
 }
@@ -78,6 +81,7 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
         Err(failure) => {
             return StepReport {
                 observed: Vec::new(),
+                judged: false,
                 result: Err(failure),
             };
         }
@@ -100,6 +104,7 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
         .collect();
     StepReport {
         observed,
+        judged: true,
         result: judge_response(step, scope, &response),
     }
 }

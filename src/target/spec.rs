@@ -8,6 +8,7 @@ use super::fake::{Deviation, FakeHomeserver, Profile, profiles};
 use super::homeserver::{Homeserver, TargetError, client};
 use super::provision::Registration;
 use super::synapse::{DEFAULT_VERSION, ManagedSynapse, install};
+use crate::case::error::closest;
 
 /// A target as named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,12 +41,8 @@ impl FromStr for TargetSpec {
                 match Profile::find(name) {
                     Some(profile) => Ok(TargetSpec::Fake(Some(profile.deviation))),
                     None => {
-                        let hint = profiles()
-                            .iter()
-                            .map(|p| (strsim::damerau_levenshtein(name, p.name), p.name))
-                            .filter(|(distance, _)| *distance <= 3)
-                            .min()
-                            .map(|(_, n)| format!(" (did you mean `{n}`?)"))
+                        let hint = closest(name, profiles().iter().map(|p| p.name))
+                            .map(|n| format!(" (did you mean `{n}`?)"))
                             .unwrap_or_default();
                         Err(format!(
                             "no fake profile `{name}`{hint}; `mxconform mutants --list` lists them"

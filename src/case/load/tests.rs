@@ -160,14 +160,14 @@ fn one_bad_file_does_not_hide_the_others() {
 #[test]
 fn cases_check_the_union_of_their_steps_claims_at_the_strictest_level_and_newest_version() {
     let case = parse(
-        "  - as: alice\n    checks: [c.two]\n    call: GET /x\n  - as: alice\n    call: GET /y\n    expect:\n      - {status: 200, checks: [c.one]}\n      - {body: {a: 1}}\n",
+        "  - as: alice\n    call: GET /y\n    expect:\n      - {status: 200, checks: [c.one]}\n      - {body: {a: 1}}\n  - as: alice\n    checks: [c.two]\n    call: GET /x\n",
     )
     .unwrap();
     let ids: Vec<&str> = case.claims.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids, ["c.two", "c.one"]);
-    assert_eq!(case.steps[1].expect[0].checks, ["c.one"]);
+    assert_eq!(ids, ["c.one", "c.two"]);
+    assert_eq!(case.steps[0].expect[0].checks, ["c.one"]);
     assert!(
-        case.steps[1].expect[1].checks.is_empty(),
+        case.steps[0].expect[1].checks.is_empty(),
         "a block without checks of a step without checks is setup"
     );
     assert_eq!(case.level(), Level::Must);
@@ -220,7 +220,14 @@ fn informational_checks_record_what_they_saw_and_come_last() {
         "  - as: alice\n    checks: [c.info]\n    observe: [/x]\n    call: GET /x\n  - as: alice\n    checks: [c.one]\n    call: GET /y\n",
     );
     assert!(
-        err.starts_with("t.yaml:5:0: a step checking an INFO or MAY claim must come after"),
+        err.starts_with("t.yaml:9:0: this step checks a stricter claim than the step at line 5"),
+        "{err}"
+    );
+    let err = message(
+        "  - as: alice\n    checks: [c.two]\n    call: GET /x\n  - as: alice\n    checks: [c.one]\n    call: GET /y\n",
+    );
+    assert!(
+        err.contains("steps checking MUST claims come first, then SHOULD"),
         "{err}"
     );
     let case = parse(
