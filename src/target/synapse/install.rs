@@ -140,12 +140,18 @@ fn upgrade_pip(venv: &Path) -> Result<(), SynapseError> {
         return Ok(());
     }
     let errors = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<_> = errors.lines().collect();
     Err(SynapseError::Install(format!(
         "upgrading pip to '{PIP_WITH_CUTOFF}' in {} failed:\n{}",
         venv.display(),
-        lines[lines.len().saturating_sub(15)..].join("\n")
+        last_lines(errors.lines())
     )))
+}
+
+/// The last lines of a tool's error output, enough to say why it failed.
+fn last_lines<'a>(lines: impl DoubleEndedIterator<Item = &'a str>) -> String {
+    let mut tail: Vec<&str> = lines.rev().take(15).collect();
+    tail.reverse();
+    tail.join("\n")
 }
 
 fn pip_install(venv: &Path, version: &str, cutoff: Option<&str>) -> Result<(), SynapseError> {
@@ -153,13 +159,14 @@ fn pip_install(venv: &Path, version: &str, cutoff: Option<&str>) -> Result<(), S
     let cutoff_args: Vec<&str> = cutoff
         .map(|c| vec!["--uploaded-prior-to", c])
         .unwrap_or_default();
-    eprintln!(
-        "mxconform:   pip install {}matrix-synapse=={version}",
+    let shown = format!(
+        "pip install {}matrix-synapse=={version}",
         cutoff_args
             .iter()
             .map(|a| format!("{a} "))
             .collect::<String>()
     );
+    eprintln!("mxconform:   {shown}");
     let mut child = Command::new(&pip)
         .args([
             "install",
@@ -210,14 +217,9 @@ fn pip_install(venv: &Path, version: &str, cutoff: Option<&str>) -> Result<(), S
     if status.success() {
         Ok(())
     } else {
-        let tail: Vec<_> = errors.iter().rev().take(15).rev().cloned().collect();
         Err(SynapseError::Install(format!(
-            "pip install {}matrix-synapse=={version} failed:\n{}",
-            cutoff_args
-                .iter()
-                .map(|a| format!("{a} "))
-                .collect::<String>(),
-            tail.join("\n")
+            "{shown} failed:\n{}",
+            last_lines(errors.iter().map(String::as_str))
         )))
     }
 }
