@@ -237,6 +237,18 @@ impl Validator<'_> {
         }
     }
 
+    /// An error at the start of `step`'s line.
+    fn invalid_step(&self, step: &Step, message: impl Into<String>) -> LoadError {
+        LoadError::Invalid {
+            at: Position {
+                file: self.file.to_path_buf(),
+                line: step.line,
+                column: 0,
+            },
+            message: message.into(),
+        }
+    }
+
     fn invalid(&self, loc: &Location, message: impl Into<String>) -> LoadError {
         LoadError::Invalid {
             at: self.at(loc),
@@ -303,17 +315,13 @@ impl Validator<'_> {
             if let Some(snapshot) = &step.snapshot
                 && !snapshot_names.insert(snapshot.name.clone())
             {
-                return Err(LoadError::Invalid {
-                    at: Position {
-                        file: self.file.to_path_buf(),
-                        line: step.line,
-                        column: 0,
-                    },
-                    message: format!(
+                return Err(self.invalid_step(
+                    step,
+                    format!(
                         "snapshot name `{}` is used twice in this case",
                         snapshot.name
                     ),
-                });
+                ));
             }
             steps.push(step);
         }
@@ -515,17 +523,13 @@ impl Validator<'_> {
             if let Some((earlier, at)) = weakest_so_far
                 && strongest > earlier
             {
-                return Err(LoadError::Invalid {
-                    at: Position {
-                        file: self.file.to_path_buf(),
-                        line: step.line,
-                        column: 0,
-                    },
-                    message: format!(
+                return Err(self.invalid_step(
+                    step,
+                    format!(
                         "this step checks a stricter claim than the step at line {}: steps checking MUST claims come first, then SHOULD, then INFO and MAY (a broken check ends the case)",
                         steps[at].line
                     ),
-                });
+                ));
             }
             if weakest_so_far.is_none_or(|(earlier, _)| weakest < earlier) {
                 weakest_so_far = Some((weakest, index));
