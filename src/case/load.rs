@@ -316,7 +316,7 @@ impl Validator<'_> {
                 && !snapshot_names.insert(snapshot.name.clone())
             {
                 return Err(self.invalid_step(
-                    step,
+                    &step,
                     format!(
                         "snapshot name `{}` is used twice in this case",
                         snapshot.name
