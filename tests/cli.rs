@@ -18,6 +18,17 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Asserts that the claims table gives each claim the verdict paired with it.
+fn claims_read(stdout: &str, verdicts: &[(&str, &str)]) {
+    for (claim, verdict) in verdicts {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(claim))
+            .unwrap_or_else(|| panic!("no line for {claim}:\n{stdout}"));
+        assert!(line.ends_with(verdict), "{claim}: {line}");
+    }
+}
+
 /// Asserts the exit code, showing both streams when it differs, and returns standard output.
 fn exits_with(out: &Output, code: i32) -> String {
     let stdout = text(&out.stdout);
@@ -229,18 +240,15 @@ fn claims_command_shows_coverage_and_verdicts() {
     let out = mxconform(&["claims", "--run", "--cases", "fixtures/levels/cases"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    for (claim, verdict) in [
-        ("level.must", "fail"),
-        ("level.should", "non-strict"),
-        ("level.info", "informational"),
-        ("level.future", "skipped"),
-    ] {
-        let line = stdout
-            .lines()
-            .find(|l| l.starts_with(claim))
-            .unwrap_or_else(|| panic!("no line for {claim}:\n{stdout}"));
-        assert!(line.ends_with(verdict), "{claim}: {line}");
-    }
+    claims_read(
+        &stdout,
+        &[
+            ("level.must", "fail"),
+            ("level.should", "non-strict"),
+            ("level.info", "informational"),
+            ("level.future", "skipped"),
+        ],
+    );
     assert!(
         stdout.contains(
             "5 claims: 4 server claims covered by 4 cases, 0 client claims, 1 not testable"
@@ -255,21 +263,18 @@ fn claims_command_shows_coverage_and_verdicts() {
 fn claims_are_charged_only_by_the_steps_that_check_them() {
     let out = mxconform(&["claims", "--run", "--cases", "fixtures/charging/cases"]);
     let stdout = exits_with(&out, 4);
-    for (claim, verdict) in [
-        ("charge.setup-reached", "not reached"),
-        ("charge.held", "pass"),
-        ("charge.broken", "fail"),
-        (
-            "charge.client",
-            "client claim: never judged against a server",
-        ),
-    ] {
-        let line = stdout
-            .lines()
-            .find(|l| l.starts_with(claim))
-            .unwrap_or_else(|| panic!("no line for {claim}:\n{stdout}"));
-        assert!(line.ends_with(verdict), "{claim}: {line}");
-    }
+    claims_read(
+        &stdout,
+        &[
+            ("charge.setup-reached", "not reached"),
+            ("charge.held", "pass"),
+            ("charge.broken", "fail"),
+            (
+                "charge.client",
+                "client claim: never judged against a server",
+            ),
+        ],
+    );
     assert!(
         stdout.contains("charging.setup-breaks: not reached: setup step 1 broke before it"),
         "{stdout}"
