@@ -49,15 +49,16 @@ fn check_room_id(state: &State, room_id: &str) -> Result<(), ApiError> {
 /// is one.
 fn server_managed(state: &State, kind: &str, in_room: bool) -> Option<ApiError> {
     let refused = match kind {
-        "m.fully_read" => !state.deviates(Deviation::FullyReadAccepted),
+        "m.fully_read" => in_room || !state.deviates(Deviation::FullyReadAccepted),
         "m.push_rules" => !(in_room && state.deviates(Deviation::RoomPushRulesAccepted)),
         _ => false,
     };
-    let status = if kind == "m.fully_read" && state.deviates(Deviation::FullyReadBadRequest) {
-        400
-    } else {
-        405
-    };
+    let status =
+        if kind == "m.fully_read" && in_room && state.deviates(Deviation::FullyReadBadRequest) {
+            400
+        } else {
+            405
+        };
     let errcode = if state.deviates(Deviation::ServerManagedForbidden) {
         "M_FORBIDDEN"
     } else {

@@ -142,7 +142,7 @@ profiles! {
     RoomAccountDataFilterIgnored: "room-account-data-filter-ignored", fault("account-data.sync-room-filter"),
         "the filter's room.account_data.types is ignored: every room type is sent";
     AccountDataSharedInSync: "account-data-shared-in-sync", fault("account-data.owner-only-in-sync"),
-        "global account data is one server-wide stream, so every user's /sync carries every user's writes";
+        "global account data is shared among the members of a room, so a user's /sync carries the writes of everyone they share a room with";
     AccountDataPerDevice: "account-data-per-device", fault("account-data.per-user-all-devices"),
         "account data is stored per access token's device, so a second login sees none of it";
     UnsetAnswersEmpty: "unset-answers-empty", fault("account-data.unset-not-found"),
@@ -159,10 +159,10 @@ profiles! {
         "the room id of room account data is used as a plain key, never checked";
     InvalidRoomIdNotFound: "invalid-room-id-not-found", fault("account-data.invalid-room-id"),
         "a malformed room id is looked up like any other and answered 404 M_NOT_FOUND";
-    FullyReadAccepted: "fully-read-accepted", fault("account-data.fully-read-rejected"),
-        "m.fully_read is stored through the account data API like any other type";
+    FullyReadAccepted: "fully-read-accepted", fault("account-data.fully-read-rejected-global"),
+        "m.fully_read is refused as room account data, where read markers live, but stored as global account data";
     FullyReadBadRequest: "fully-read-bad-request", fault("account-data.fully-read-rejected"),
-        "PUT of m.fully_read is refused with 400 instead of 405";
+        "PUT of m.fully_read as room account data is refused with 400 instead of 405";
     RoomPushRulesAccepted: "room-push-rules-accepted", fault("account-data.push-rules-rejected"),
         "only the global m.push_rules is refused; the room one is stored";
     ServerManagedForbidden: "server-managed-forbidden", fault("account-data.server-managed-errcode"),

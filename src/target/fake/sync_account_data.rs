@@ -31,6 +31,22 @@ fn events(state: &State, mut entries: Vec<(&String, &AccountDataEntry)>) -> Vec<
         .collect()
 }
 
+/// `user_id` and every user joined to a room `user_id` is joined to.
+fn room_mates(state: &State, user_id: &str) -> Vec<String> {
+    let mut users = vec![user_id.to_owned()];
+    for room in state.rooms() {
+        if room.membership(user_id) == Some("join") {
+            users.extend(
+                room.members("join")
+                    .into_iter()
+                    .filter(|u| !users.contains(u))
+                    .collect::<Vec<_>>(),
+            );
+        }
+    }
+    users
+}
+
 /// The top-level `account_data` events.
 pub fn global_account_data(state: &State, request: &SyncRequest) -> Vec<Value> {
     let filter = &request.filter.account_data;
@@ -41,7 +57,10 @@ pub fn global_account_data(state: &State, request: &SyncRequest) -> Vec<Value> {
     let resent = state.deviates(Deviation::AccountDataResent);
     let own = state.account_data.get(request.account_data_owner);
     let stores: Vec<_> = if state.deviates(Deviation::AccountDataSharedInSync) {
-        state.account_data.values().collect()
+        room_mates(state, request.account_data_owner)
+            .iter()
+            .filter_map(|user| state.account_data.get(user))
+            .collect()
     } else {
         own.into_iter().collect()
     };

@@ -81,9 +81,15 @@ pub async fn leave(client: &Client) -> Value {
     account_data_types(&sync, "leave", &room_id)
 }
 
-/// The global account data types another user's initial sync carries.
+/// The global account data types the initial sync of bob, who shares a room with alice, carries of hers.
 pub async fn private(client: &Client) -> Value {
     let (alice, bob) = (client.register("alice").await, client.register("bob").await);
+    let room_id = client
+        .create_room(&alice, json!({ "preset": "public_chat" }))
+        .await;
+    client
+        .post(&format!("join/{}", encode(&room_id)), &bob.token, json!({}))
+        .await;
     put_global(client, &alice, "org.example.alice").await;
     let sync = client.sync(&bob, "").await;
     json!(types(&sync["account_data"]["events"]))
