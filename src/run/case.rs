@@ -10,7 +10,7 @@ use super::actor::{Minter, provision};
 use super::step::{StepFailure, StepScope, execute, label};
 use super::vars::Vars;
 use crate::case::SpecVersion;
-use crate::case::{Action, Case, SyncUntil};
+use crate::case::{Action, Case, Step, SyncUntil};
 use crate::snapshot::{Normaliser, SnapshotContext};
 use crate::target::{Homeserver, Registration};
 use crate::verdict::{Execution, Failure, Outcome, Stop, Verdict, every_claim, judge};
@@ -82,6 +82,16 @@ fn unadvertised(advertised: Option<SpecVersion>, case: &Case) -> Option<String> 
     Some(format!("the server advertises {has}; {why}"))
 }
 
+/// A snapshot's description: the claims its step checks, with level, section and quote.
+fn described(case: &Case, step: &Step) -> String {
+    case.claims
+        .iter()
+        .filter(|c| step.checks.contains(&c.id))
+        .map(|c| format!("{} {}: {}", c.level, c.section, c.quote))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 async fn execute_case(run: &Run, case: &Case) -> Execution {
     let mut vars = Vars::default();
     let mut normaliser = Normaliser::new();
@@ -117,16 +127,11 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
             }
         }
     }
-    let snapshots = SnapshotContext {
+    let base = SnapshotContext {
         dir: run.snapshots.clone(),
         case_id: case.id.clone(),
         case_file: case.file.clone(),
-        description: case
-            .claims
-            .iter()
-            .map(|c| format!("{} {}: {}", c.level, c.section, c.quote))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        description: String::new(),
         compare_only: run.compare_only,
     };
     let mut execution = Execution::default();
@@ -138,6 +143,10 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
             continue;
         }
         let action = label(step, &vars);
+        let snapshots = SnapshotContext {
+            description: described(case, step),
+            ..base.clone()
+        };
         if let Some(name) = &step.actor
             && !tokens.contains_key(&(name.clone(), step.device))
             && let Some(actor) = actors.get(name)
