@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::target::TargetSpec;
+use crate::server::TargetSpec;
 
 pub use suite::registration;
 

@@ -1,8 +1,8 @@
 //! mxconform: a conformance harness for the Direct Messaging module of the Matrix client-server API.
 //!
 //! Case files (`cases/**/*.yaml`) are loaded into typed [`case::Case`]s, run as libtest-mimic trials
-//! against a [`target`] (the built-in fake or a homeserver by URL), and judged into [`verdict`]s, with
-//! response projections compared against insta [`snapshot`]s.
+//! against a target [`server`] (the built-in fake, a managed Synapse or a homeserver by URL), and
+//! judged into [`verdict`]s, with response projections compared against insta [`snapshot`]s.
 
 pub mod builtin;
 pub mod case;
@@ -12,6 +12,6 @@ pub mod mutants;
 pub mod redact;
 pub mod report;
 pub mod run;
+pub mod server;
 pub mod snapshot;
-pub mod target;
 pub mod verdict;

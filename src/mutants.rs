@@ -15,8 +15,8 @@ use tokio::sync::Semaphore;
 
 use crate::case::{Case, Level, Registry, Subject};
 use crate::run::suite::{prepare, run_all};
-use crate::target::fake::{Kind, Profile};
-use crate::target::{Registration, TargetError, TargetSpec};
+use crate::server::fake::{Kind, Profile};
+use crate::server::{Registration, TargetError, TargetSpec};
 use crate::verdict::{Outcome, Verdict};
 
 /// How many cases run at once across every profile.
@@ -256,7 +256,7 @@ fn marks(verdicts: &[Verdict]) -> Vec<Mark> {
 mod tests {
     use super::*;
     use crate::case::Level;
-    use crate::target::fake::profiles;
+    use crate::server::fake::profiles;
     use crate::verdict::{ClaimVerdict, Failure};
 
     fn failure() -> Failure {

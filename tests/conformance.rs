@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use mxconform::cli::{RegisterMode, registration};
 use mxconform::run::harness::test_main;
-use mxconform::target::TargetSpec;
+use mxconform::server::TargetSpec;
 
 fn main() -> ExitCode {
     let target: TargetSpec = match std::env::var("MXCONFORM_TARGET")

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use mxconform::case::{Catalogue, load_dir};
 use mxconform::mutants::{Finding, matrix};
-use mxconform::target::fake::{Kind, Profile, profiles};
+use mxconform::server::fake::{Kind, Profile, profiles};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use libtest_mimic::{Arguments, Trial};
 use mxconform::run::harness::test_main;
-use mxconform::target::synapse::DEFAULT_VERSION;
-use mxconform::target::{Registration, TargetSpec};
+use mxconform::server::synapse::DEFAULT_VERSION;
+use mxconform::server::{Registration, TargetSpec};
 
 fn main() -> ExitCode {
     if std::env::var_os("MXCONFORM_SKIP_SYNAPSE").is_some_and(|v| !v.is_empty() && v != "0") {

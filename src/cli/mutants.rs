@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::suite::{load_suite, print_load_errors};
 use super::{Exit, MutantsArgs};
 use crate::mutants::{Finding, Matrix, Row, matrix};
-use crate::target::fake::{Kind, Profile, profiles};
+use crate::server::fake::{Kind, Profile, profiles};
 
 /// `mxconform mutants`.
 pub(super) fn mutants(args: &MutantsArgs) -> Exit {

@@ -6,7 +6,7 @@ use super::suite::{Loaded, load_suite, print_load_errors, registration};
 use super::{Exit, RunArgs};
 use crate::report;
 use crate::run::Session;
-use crate::target::TargetSpec;
+use crate::server::TargetSpec;
 use crate::verdict::{Outcome, Tally, Verdict};
 
 /// What a run produced, for the commands that report on it.

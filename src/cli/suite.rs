@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use super::{Exit, RegisterMode, SuiteArgs};
 use crate::builtin::{self, Suite};
 use crate::case::{Catalogue, LoadError, load, load_dir};
-use crate::target::{Registration, SharedSecret};
+use crate::server::{Registration, SharedSecret};
 
 /// A loaded suite: its catalogue, where its snapshots are, and the load errors of bad files.
 pub(super) struct Loaded {

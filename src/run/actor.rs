@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rand::RngExt;
 
-use crate::target::{Account, Homeserver, Registration, TargetError};
+use crate::server::{Account, Homeserver, Registration, TargetError};
 
 /// Mints unique localparts and passwords for one run, so runs never collide on a server.
 #[derive(Debug)]
@@ -52,7 +52,7 @@ pub struct Actor {
 impl Actor {
     /// Logs the actor in once more: a new device with its own access token.
     pub async fn log_in(&self, hs: &Homeserver) -> Result<Account, TargetError> {
-        crate::target::provision::log_in(hs, &self.account.user_id, &self.password).await
+        crate::server::provision::log_in(hs, &self.account.user_id, &self.password).await
     }
 }
 

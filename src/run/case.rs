@@ -11,8 +11,8 @@ use super::step::{StepFailure, StepScope, execute, label};
 use super::vars::Vars;
 use crate::case::SpecVersion;
 use crate::case::{Action, Case, Step, SyncUntil};
+use crate::server::{Homeserver, Registration};
 use crate::snapshot::{Normaliser, SnapshotContext};
-use crate::target::{Homeserver, Registration};
 use crate::verdict::{Execution, Failure, Outcome, Stop, Verdict, every_claim, judge};
 
 /// Everything the cases of one run share.

@@ -7,7 +7,7 @@ use crate::case::Expect;
 use crate::case::model::Every;
 use crate::case::model::JsonType;
 use crate::matcher::{ArrayMatch, contains, short};
-use crate::target::Response;
+use crate::server::Response;
 
 /// Every expectation of `expect` that `response` breaks, one sentence each; empty when all hold.
 ///

@@ -7,7 +7,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 
 use super::Session;
 use crate::case::load_dir;
-use crate::target::{Registration, TargetSpec};
+use crate::server::{Registration, TargetSpec};
 
 /// Runs the cases in `root/cases` against `target`, comparing with `root/snapshots`.
 ///

@@ -10,8 +10,8 @@ use tokio::runtime::Runtime;
 use super::case::{Run, run_case};
 use super::suite::prepare;
 use crate::case::Case;
-use crate::target::synapse::Stopper;
-use crate::target::{Connected, Registration, TargetError, TargetSpec};
+use crate::server::synapse::Stopper;
+use crate::server::{Connected, Registration, TargetError, TargetSpec};
 use crate::verdict::{Failure, Outcome, Verdict, every_claim};
 
 /// The shared state of one run of the suite.

@@ -6,8 +6,8 @@ use super::vars::Vars;
 use crate::case::{Action, Body, Step};
 use crate::matcher::{select, short};
 use crate::redact::redacted;
+use crate::server::{Homeserver, Payload, Response};
 use crate::snapshot::{Normaliser, SnapshotContext, check, project};
-use crate::target::{Homeserver, Payload, Response};
 
 /// Why a step did not succeed.
 #[derive(Debug)]
@@ -232,7 +232,7 @@ mod tests {
 
     use super::*;
     use crate::case::{Call, Expect};
-    use crate::target::homeserver::client;
+    use crate::server::homeserver::client;
 
     // A failing step that received a token reports the failure without the token.
     #[tokio::test]

@@ -8,7 +8,7 @@ use tokio::sync::Semaphore;
 use super::actor::Minter;
 use super::case::{Run, run_case};
 use crate::case::{Case, SpecVersion};
-use crate::target::{Connected, Registration, TargetError, TargetSpec};
+use crate::server::{Connected, Registration, TargetError, TargetSpec};
 use crate::verdict::Verdict;
 
 /// Brings `target` up (or reaches it), reads `/versions` and prepares what the cases of a run share.

@@ -9,7 +9,7 @@ use super::vars::{Vars, query_value};
 use crate::case::SyncUntil;
 use crate::matcher::{ArrayMatch, contains, short};
 use crate::redact::redacted;
-use crate::target::{Homeserver, Response, TargetError};
+use crate::server::{Homeserver, Response, TargetError};
 
 /// The longest single long-poll; the server answers sooner when something arrives.
 const LONGEST_POLL: Duration = Duration::from_secs(5);
