@@ -135,10 +135,29 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    let manages_a_server = match &cli.command {
+        Command::Run(args) => matches!(args.target, TargetSpec::Synapse { .. }),
+        Command::Claims(args) => {
+            args.run && matches!(args.run_args.target, TargetSpec::Synapse { .. })
+        }
+        Command::List(_) | Command::Mutants(_) => false,
+    };
+    if !manages_a_server {
+        end_quietly_on_closed_pipe();
+    }
     match cli.command {
         Command::Run(args) => run::run(&args).into(),
         Command::List(args) => suite::list(&args).into(),
         Command::Claims(args) => claims::claims(&args).into(),
         Command::Mutants(args) => mutants::mutants(&args).into(),
     }
+}
+
+/// Lets a closed standard output (`mxconform list | head`) end the process quietly, as it ends other
+/// Unix tools. Not for runs that manage a server: those must stop it first, which an unwinding
+/// panic does and a signal would not.
+fn end_quietly_on_closed_pipe() {
+    use nix::sys::signal::{SigHandler, Signal, signal};
+    // SAFETY: called before any other thread is started; restores the default disposition.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
 }

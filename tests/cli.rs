@@ -335,3 +335,24 @@ fn mutants_prints_the_matrix_and_exits_by_its_score() {
         "{stdout}"
     );
 }
+
+// A reader that closes standard output early (`mxconform list | head`) ends the listing quietly:
+// no panic, no backtrace.
+#[test]
+fn a_closed_pipe_ends_output_without_a_panic() {
+    for args in [&["list"][..], &["run"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mxconform"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("MXCONFORM_TARGET")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the mxconform binary runs");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("it ends");
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+    }
+}
