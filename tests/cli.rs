@@ -110,6 +110,11 @@ fn bad_usage_exits_2() {
 fn failures_exit_1_with_step_expectation_response_and_diff() {
     let out = mxconform(&["run", "--cases", "fixtures/failing/cases"]);
     let stdout = exits_with(&out, 1);
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("stack backtrace"),
+        "a snapshot mismatch is reported, not panicked: {stderr}"
+    );
     assert!(
         stdout.contains("step 2 (fixtures/failing/cases/wrong-expectation.yaml:10) alice: GET"),
         "{stdout}"

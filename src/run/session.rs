@@ -12,6 +12,7 @@ use super::suite::prepare;
 use crate::case::Case;
 use crate::server::synapse::Stopper;
 use crate::server::{Connected, Registration, TargetError, TargetSpec};
+use crate::snapshot::quiet_mismatch_panics;
 use crate::verdict::{Failure, Outcome, Verdict, every_claim};
 
 /// The shared state of one run of the suite.
@@ -38,6 +39,7 @@ impl Session {
                 reason: format!("cannot start the async runtime: {e}"),
             })?;
         let (connected, run) = runtime.block_on(prepare(target, registration, snapshots))?;
+        quiet_mismatch_panics();
         if let Some(synapse) = connected.synapse() {
             runtime.spawn(stop_on_signal(synapse.stopper()));
         }

@@ -33,6 +33,29 @@ fn snapshot_name(case_id: &str, name: &str) -> String {
     format!("{case_id}--{name}")
 }
 
+/// The start of the message insta panics with when a snapshot does not match; `check` catches the
+/// panic and reports the mismatch itself.
+const INSTA_MISMATCH: &str = "snapshot assertion for '";
+
+/// Keeps insta's mismatch panics, which `check` catches and reports with its own diff, from also
+/// printing a panic message and backtrace; every other panic is reported as before.
+pub fn quiet_mismatch_panics() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| info.payload().downcast_ref::<&str>().copied());
+            if !message.is_some_and(|m| m.starts_with(INSTA_MISMATCH)) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Asserts `value` against the stored snapshot `name`; on a mismatch returns a message with the diff.
 ///
 /// Updating follows insta: `INSTA_UPDATE=always` rewrites the file, the default writes a `.snap.new`
