@@ -588,6 +588,21 @@ mod tests {
         assert!(!matches!(outcome, Outcome::Pass), "{outcome:?}");
     }
 
+    // When every checking step was left out, nothing was judged: the case is skipped, not passed.
+    #[test]
+    fn a_case_whose_checks_were_all_left_out_is_skipped() {
+        let execution = Execution {
+            left_out: vec![1, 2],
+            observed: vec![(1, vec!["step 2 left out: `room` was not saved".into()])],
+            ..Execution::default()
+        };
+        let (outcome, _) = outcomes(&execution);
+        assert_eq!(
+            outcome,
+            Outcome::Skipped("no claim was judged: step 2 left out: `room` was not saved".into())
+        );
+    }
+
     #[test]
     fn only_fail_blocked_and_error_fail_a_run() {
         assert!(Outcome::Fail(failure()).is_failure() && Outcome::Error(failure()).is_failure());
