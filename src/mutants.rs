@@ -257,15 +257,18 @@ mod tests {
     use super::*;
     use crate::case::Level;
     use crate::server::fake::profiles;
-    use crate::verdict::{ClaimVerdict, Failure};
+    use crate::verdict::{ClaimVerdict, Failure, Problem};
 
     fn failure() -> Failure {
-        Failure {
-            step: Some(2),
-            location: "c.yaml:9".into(),
-            action: "alice: GET /x".into(),
-            detail: "expected status 405, got 200".into(),
-        }
+        Failure::new(
+            Some(2),
+            "c.yaml:9".into(),
+            "alice: GET /x".into(),
+            Problem::Status {
+                expected: "405".into(),
+                found: 200,
+            },
+        )
     }
 
     /// A case verdict whose claims fared as given.
@@ -283,6 +286,7 @@ mod tests {
                 })
                 .collect(),
             duration: Duration::ZERO,
+            transcript: Vec::new(),
         }
     }
 

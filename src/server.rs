@@ -5,7 +5,9 @@ pub mod homeserver;
 pub mod provision;
 pub mod spec;
 pub mod synapse;
+pub mod transcript;
 
 pub use homeserver::{Homeserver, Payload, Response, TargetError};
 pub use provision::{Account, Registration, SharedSecret};
 pub use spec::{Connected, TargetSpec};
+pub use transcript::{Exchange, Recorder};

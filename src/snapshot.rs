@@ -4,6 +4,6 @@ pub mod assert;
 pub mod normalise;
 pub mod project;
 
-pub use assert::{SnapshotContext, check, quiet_mismatch_panics};
+pub use assert::{SnapshotContext, SnapshotMismatch, check, quiet_mismatch_panics};
 pub use normalise::Normaliser;
 pub use project::project;

@@ -1,12 +1,23 @@
 //! What a case's run amounts to, judged by the requirement level of the claims it checks.
 
+mod failure;
+
 use std::fmt;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::case::{Case, Claim, Level};
+use crate::server::Exchange;
+
+pub use failure::{Answer, Failure, Problem, SNAPSHOT_HINT};
 
 /// The result of running one case, or of judging one claim within it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// In JSON: `{"status": "fail", "detail": {failure}}`, `{"status": "skipped", "detail": "reason"}`,
+/// `{"status": "pass"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", content = "detail", rename_all = "snake_case")]
 pub enum Outcome {
     /// Every step did what the claim says.
     Pass,
@@ -28,11 +39,12 @@ pub enum Outcome {
 }
 
 /// What an informational claim recorded of the server's behaviour.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Observation {
     /// What the server answered where the case looked: `pointer: value` or `pointer: absent`.
     pub observed: Vec<String>,
     /// Where the server departed from what the case describes, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub departure: Option<Failure>,
 }
 
@@ -92,7 +104,7 @@ pub struct Execution {
 }
 
 /// How one claim fared in one case.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimVerdict {
     /// The claim id.
     pub claim: String,
@@ -285,43 +297,6 @@ impl Outcome {
     }
 }
 
-/// Which step went wrong and what was expected and found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// 1-based step number; `None` before the first step (e.g. provisioning).
-    pub step: Option<usize>,
-    /// `file:line` of the step, or of the case.
-    pub location: String,
-    /// What the step did, e.g. `alice: POST /_matrix/client/v3/createRoom`.
-    pub action: String,
-    /// The expectations that did not hold and what came back.
-    pub detail: String,
-}
-
-impl Failure {
-    /// The first line of the detail: a one-line summary.
-    pub fn headline(&self) -> &str {
-        self.detail.lines().next().unwrap_or_default()
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.step {
-            Some(n) => writeln!(f, "step {n} ({}) {}", self.location, self.action)?,
-            None => writeln!(
-                f,
-                "before the first step ({}): {}",
-                self.location, self.action
-            )?,
-        }
-        for line in self.detail.lines() {
-            writeln!(f, "  {line}")?;
-        }
-        Ok(())
-    }
-}
-
 /// One case's verdict, as recorded for the summary and for reports.
 #[derive(Debug, Clone)]
 pub struct Verdict {
@@ -335,10 +310,13 @@ pub struct Verdict {
     pub claims: Vec<ClaimVerdict>,
     /// How long the case took.
     pub duration: Duration,
+    /// The HTTP exchanges of a case that failed, was blocked or erred (secrets redacted); empty
+    /// for the other outcomes.
+    pub transcript: Vec<Exchange>,
 }
 
 /// Counts of outcomes over a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     /// Cases that passed.
     pub passed: usize,
@@ -398,12 +376,16 @@ mod tests {
     use crate::case::{Action, Call, Expect, Step, Subject};
 
     fn failure() -> Failure {
-        Failure {
-            step: Some(1),
-            location: "f:1".into(),
-            action: "a".into(),
-            detail: "d".into(),
-        }
+        Failure::new(
+            Some(1),
+            "f:1".into(),
+            "a".into(),
+            Problem::Body {
+                pointer: "/d".into(),
+                expected: "d".into(),
+                found: "e".into(),
+            },
+        )
     }
 
     fn claim(id: &str, level: Level) -> Claim {

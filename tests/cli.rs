@@ -120,7 +120,7 @@ fn failures_exit_1_with_step_expectation_response_and_diff() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("body: at /is_direct: expected true, found nothing (key absent)"),
+        stdout.contains("body at /is_direct: expected true, found nothing (key absent)"),
         "{stdout}"
     );
     assert!(stdout.contains("response: 200 {"), "{stdout}");
@@ -198,12 +198,12 @@ fn outcomes_follow_requirement_levels_and_advertised_versions() {
     );
     assert!(
         stdout.contains(
-            "levels.broken-should: body: at /is_direct: expected true, found nothing (key absent)"
+            "levels.broken-should: body at /is_direct: expected true, found nothing (key absent)"
         ),
         "{stdout}"
     );
     assert!(
-        stdout.contains("levels.broken-info: differs: body: at /is_direct: expected true, found nothing (key absent); observed status 200; /is_direct: absent; /membership: \"invite\""),
+        stdout.contains("levels.broken-info: differs: body at /is_direct: expected true, found nothing (key absent); observed status 200; /is_direct: absent; /membership: \"invite\""),
         "{stdout}"
     );
     assert!(stdout.contains("levels.future: the server advertises versions up to v1.16; claim level.future needs v99.0"), "{stdout}");
@@ -285,7 +285,7 @@ fn claims_are_charged_only_by_the_steps_that_check_them() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("charging.held-then-broken: fail at step 2: body: at /user_id"),
+        stdout.contains("charging.held-then-broken: fail at step 2: body at /user_id"),
         "{stdout}"
     );
     assert!(

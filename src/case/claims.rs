@@ -37,7 +37,7 @@ pub struct Claim {
 }
 
 /// Whose behaviour a claim describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Subject {
     /// The homeserver: judged by the cases that check it.

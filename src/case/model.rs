@@ -31,7 +31,9 @@ pub struct Case {
 }
 
 /// RFC 2119 requirement level of a claim, weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 pub enum Level {
     /// De-facto behaviour the specification leaves open: recorded, never judged.
     #[serde(rename = "INFO")]

@@ -11,9 +11,14 @@ use super::step::{StepFailure, StepScope, execute, label};
 use super::vars::Vars;
 use crate::case::SpecVersion;
 use crate::case::{Action, Case, Step, SyncUntil};
+use crate::matcher::short;
+use crate::server::Recorder;
+use crate::server::transcript::at_step;
 use crate::server::{Homeserver, Registration};
 use crate::snapshot::{Normaliser, SnapshotContext};
-use crate::verdict::{Execution, Failure, Outcome, Stop, Verdict, every_claim, judge};
+use crate::verdict::{
+    Answer, Execution, Failure, Outcome, Problem, Stop, Verdict, every_claim, judge,
+};
 
 /// Everything the cases of one run share.
 #[derive(Debug)]
@@ -39,19 +44,26 @@ pub struct Run {
 /// A case whose claims need a specification version the server does not advertise is skipped.
 pub async fn run_case(run: &Run, case: &Case) -> Verdict {
     let started = Instant::now();
+    let recorder = Recorder::new();
     let (outcome, claims) = match unadvertised(run.advertised, case) {
         Some(reason) => {
             let skipped = Outcome::Skipped(reason);
             (skipped.clone(), every_claim(case, &skipped))
         }
-        None => judge(case, &execute_case(run, case).await),
+        None => judge(case, &recorder.scope(execute_case(run, case)).await),
     };
+    let keeps_transcript = outcome.is_failure() || matches!(outcome, Outcome::NonStrict(_));
     Verdict {
         case_id: case.id.clone(),
         level: case.level(),
         outcome,
         claims,
         duration: started.elapsed(),
+        transcript: if keeps_transcript {
+            recorder.take()
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -115,12 +127,14 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
                 return Execution {
                     stop: Some(Stop::Aborted {
                         step: None,
-                        failure: Failure {
-                            step: None,
-                            location: case.file.display().to_string(),
-                            action: format!("registering actor `{name}`"),
-                            detail: err.to_string(),
-                        },
+                        failure: Failure::new(
+                            None,
+                            case.file.display().to_string(),
+                            format!("registering actor `{name}`"),
+                            Problem::Provisioning {
+                                reason: err.to_string(),
+                            },
+                        ),
                     }),
                     ..Execution::default()
                 };
@@ -142,6 +156,7 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
             execution.left_out.push(index);
             continue;
         }
+        at_step(Some(index + 1));
         let action = label(step, &vars);
         let snapshots = SnapshotContext {
             description: described(case, step),
@@ -158,12 +173,14 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
                 Err(err) => {
                     execution.stop = Some(Stop::Aborted {
                         step: Some(index),
-                        failure: Failure {
-                            step: Some(index + 1),
-                            location: format!("{}:{}", case.file.display(), step.line),
-                            action: format!("logging `{name}` in on device {}", step.device),
-                            detail: err.to_string(),
-                        },
+                        failure: Failure::new(
+                            Some(index + 1),
+                            format!("{}:{}", case.file.display(), step.line),
+                            format!("logging `{name}` in on device {}", step.device),
+                            Problem::Provisioning {
+                                reason: err.to_string(),
+                            },
+                        ),
                     });
                     break;
                 }
@@ -197,54 +214,89 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
         let Err(failure) = report.result else {
             continue;
         };
-        let failed = |detail: String| Failure {
-            step: Some(index + 1),
-            location: format!("{}:{}", case.file.display(), step.line),
-            action: action.clone(),
-            detail,
-        };
-        execution.stop = Some(match failure {
-            StepFailure::Error(detail) => Stop::Aborted {
-                step: Some(index),
-                failure: failed(detail),
-            },
-            StepFailure::Broken(parts) => {
-                let mut lines: Vec<&str> = Vec::new();
-                for line in parts.iter().flat_map(|p| p.detail.lines()) {
-                    if !lines.contains(&line) {
-                        lines.push(line);
-                    }
-                }
-                let whole = failed(lines.join("\n"));
-                let mut charges: Vec<(String, Failure)> = Vec::new();
-                for claim in parts.iter().flat_map(|p| &p.claims) {
-                    if charges.iter().any(|(id, _)| id == claim) {
-                        continue;
-                    }
-                    let detail = parts
-                        .iter()
-                        .filter(|p| p.claims.contains(claim))
-                        .map(|p| p.detail.as_str())
-                        .collect::<Vec<_>>()
-                        .join("\n");
-                    charges.push((claim.clone(), failed(detail)));
-                }
-                if charges.is_empty() {
-                    Stop::Blocked {
-                        step: index,
-                        failure: whole,
-                    }
-                } else {
-                    Stop::Broken {
-                        step: index,
-                        charges,
-                        failure: whole,
-                        judged: report.judged,
-                    }
-                }
-            }
-        });
+        let location = format!("{}:{}", case.file.display(), step.line);
+        execution.stop = Some(stopped(
+            index,
+            location,
+            action,
+            failure,
+            report.judged,
+            &mut normaliser,
+        ));
         break;
     }
     execution
+}
+
+/// Where a step's failure leaves the case: aborted, blocked (a setup part broke) or broken, with
+/// each claim charged by the parts that check it. Ids in the texts become their placeholders.
+fn stopped(
+    index: usize,
+    location: String,
+    action: String,
+    failure: StepFailure,
+    judged: bool,
+    normaliser: &mut Normaliser,
+) -> Stop {
+    let (parts, answer) = match failure {
+        StepFailure::Error(problem) => {
+            let mut failure = Failure::new(Some(index + 1), location, action, problem);
+            failure.rewrite(|text| normaliser.rewrite(text));
+            return Stop::Aborted {
+                step: Some(index),
+                failure,
+            };
+        }
+        StepFailure::Broken { charges, answer } => (charges, answer),
+    };
+    let answer = answer.map(|response| {
+        let body = normaliser.normalise(&response.body);
+        Answer {
+            status: response.status,
+            body: short(&body),
+        }
+    });
+    let failed = |problems: Vec<Problem>| {
+        let mut failure = Failure {
+            step: Some(index + 1),
+            location: location.clone(),
+            action: action.clone(),
+            problems,
+            answer: answer.clone(),
+        };
+        failure.rewrite(|text| normaliser.rewrite(text));
+        failure
+    };
+    let mut every: Vec<Problem> = Vec::new();
+    for problem in parts.iter().flat_map(|p| &p.problems) {
+        if !every.contains(problem) {
+            every.push(problem.clone());
+        }
+    }
+    let whole = failed(every);
+    let mut charges: Vec<(String, Failure)> = Vec::new();
+    for claim in parts.iter().flat_map(|p| &p.claims) {
+        if charges.iter().any(|(id, _)| id == claim) {
+            continue;
+        }
+        let problems = parts
+            .iter()
+            .filter(|p| p.claims.contains(claim))
+            .flat_map(|p| p.problems.iter().cloned())
+            .collect();
+        charges.push((claim.clone(), failed(problems)));
+    }
+    if charges.is_empty() {
+        Stop::Blocked {
+            step: index,
+            failure: whole,
+        }
+    } else {
+        Stop::Broken {
+            step: index,
+            charges,
+            failure: whole,
+            judged,
+        }
+    }
 }

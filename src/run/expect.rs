@@ -6,13 +6,14 @@ use super::vars::Vars;
 use crate::case::Expect;
 use crate::case::model::Every;
 use crate::case::model::JsonType;
-use crate::matcher::{ArrayMatch, contains, short};
+use crate::matcher::{ArrayMatch, Mismatch, contains, short};
 use crate::server::Response;
+use crate::verdict::Problem;
 
-/// Every expectation of `expect` that `response` breaks, one sentence each; empty when all hold.
+/// Every expectation of `expect` that `response` breaks; empty when all hold.
 ///
 /// Without an explicit `status`, any 2xx status is expected.
-pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String> {
+pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<Problem> {
     let mut found = Vec::new();
     if let Some(guard) = &expect.if_present
         && response.body.pointer(&vars.pointer(guard)).is_none()
@@ -20,20 +21,20 @@ pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String
         return found;
     }
     match &expect.status {
-        Some(status) if !status.accepts(response.status) => {
-            found.push(format!("expected {status}, got {}", response.status))
-        }
-        None if !(200..300).contains(&response.status) => {
-            found.push(format!("expected a 2xx status, got {}", response.status))
-        }
+        Some(status) if !status.accepts(response.status) => found.push(Problem::Status {
+            expected: status.to_string(),
+            found: response.status,
+        }),
+        None if !(200..300).contains(&response.status) => found.push(Problem::Status {
+            expected: "a 2xx status".into(),
+            found: response.status,
+        }),
         _ => {}
     }
     for pointer in &expect.present {
         let pointer = vars.pointer(pointer);
         if response.body.pointer(&pointer).is_none() {
-            found.push(format!(
-                "body: expected something at {pointer}, found nothing"
-            ));
+            found.push(body(&pointer, "something", "nothing".into()));
         }
     }
     for (pointer, required) in &expect.required_keys {
@@ -41,15 +42,14 @@ pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String
         match response.body.pointer(&pointer) {
             Some(value) => {
                 found.extend(missing_keys(value, required).into_iter().map(|(at, key)| {
-                    format!(
-                        "body: {pointer}{at} lacks `{key}`; {} are required there",
-                        required.join(", ")
+                    body(
+                        &format!("{pointer}{at}"),
+                        &format!("the keys {}", required.join(", ")),
+                        format!("no `{key}`"),
                     )
                 }))
             }
-            None => found.push(format!(
-                "body: expected an object or array at {pointer}, found nothing"
-            )),
+            None => found.push(body(&pointer, "an object or array", "nothing".into())),
         }
     }
     if let Some(every) = &expect.every {
@@ -58,44 +58,41 @@ pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String
     if !expect.errcode.is_empty() {
         let errcode = response.body.get("errcode").and_then(Value::as_str);
         if !errcode.is_some_and(|code| expect.errcode.iter().any(|e| e == code)) {
-            found.push(format!(
-                "expected errcode {}, got {}",
-                expect.errcode.join(" or "),
-                errcode.map_or("none".to_string(), str::to_string)
-            ));
+            found.push(Problem::Errcode {
+                expected: expect.errcode.clone(),
+                found: errcode.map(str::to_string),
+            });
         }
     }
-    if let Some(body) = &expect.body
-        && let Err(mismatch) = contains(&response.body, &vars.value(body), expect.arrays)
+    if let Some(wanted) = &expect.body
+        && let Err(mismatch) = contains(&response.body, &vars.value(wanted), expect.arrays)
     {
-        found.push(format!("body: {mismatch}"));
+        found.push(from_mismatch("", mismatch));
     }
     if let Some(exact) = &expect.exact {
         let exact = vars.value(exact);
         if exact != response.body {
-            found.push(format!(
-                "body: expected exactly {}, got {}",
-                short(&exact),
-                short(&response.body)
+            found.push(body(
+                "",
+                &format!("exactly {}", short(&exact)),
+                short(&response.body),
             ));
         }
     }
     if let Some(excludes) = &expect.excludes {
         let excludes = vars.value(excludes);
         if contains(&response.body, &excludes, ArrayMatch::Contains).is_ok() {
-            found.push(format!(
-                "body: expected not to contain {}, but it does",
-                short(&excludes)
+            found.push(body(
+                "",
+                &format!("not to contain {}", short(&excludes)),
+                "it does".into(),
             ));
         }
     }
     for pointer in &expect.absent {
         let pointer = vars.pointer(pointer);
         if let Some(value) = response.body.pointer(&pointer) {
-            found.push(format!(
-                "body: expected nothing at {pointer}, found {}",
-                short(value)
-            ));
+            found.push(body(&pointer, "nothing", short(value)));
         }
     }
     for (pointer, wanted) in &expect.types {
@@ -103,9 +100,10 @@ pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String
         if let Some(value) = response.body.pointer(&pointer)
             && JsonType::of(value) != *wanted
         {
-            found.push(format!(
-                "body: {pointer} is {}; where present it must be of type {wanted:?}",
-                short(value)
+            found.push(body(
+                &pointer,
+                &format!("a value of type {wanted:?} where present"),
+                short(value),
             ));
         }
     }
@@ -113,33 +111,27 @@ pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String
         let pointer = vars.pointer(pointer);
         match response.body.pointer(&pointer) {
             Some(value) => found.extend(extra_keys(value, allowed).into_iter().map(|(at, key)| {
-                format!(
-                    "body: {pointer}{at} has `{key}`; only {} are allowed there",
-                    allowed.join(", ")
+                body(
+                    &format!("{pointer}{at}"),
+                    &format!("only the keys {}", allowed.join(", ")),
+                    format!("`{key}` as well"),
                 )
             })),
-            None => found.push(format!(
-                "body: expected an object or array at {pointer}, found nothing"
-            )),
+            None => found.push(body(&pointer, "an object or array", "nothing".into())),
         }
     }
     found
 }
 
 /// Where an `every` rule breaks: each picked element that does not contain the required subset.
-fn every_problems(every: &Every, body: &Value, vars: &Vars) -> Vec<String> {
+fn every_problems(every: &Every, answer: &Value, vars: &Vars) -> Vec<Problem> {
     let at = vars.pointer(&every.at);
     let filter = every.filter.as_ref().map(|f| vars.value(f));
     let wanted = vars.value(&every.contains);
-    let items = match body.pointer(&at) {
+    let items = match answer.pointer(&at) {
         Some(Value::Array(items)) => items,
-        Some(other) => {
-            return vec![format!(
-                "body: expected an array at {at}, found {}",
-                short(other)
-            )];
-        }
-        None => return vec![format!("body: expected an array at {at}, found nothing")],
+        Some(other) => return vec![body(&at, "an array", short(other))],
+        None => return vec![body(&at, "an array", "nothing".into())],
     };
     items
         .iter()
@@ -152,9 +144,27 @@ fn every_problems(every: &Every, body: &Value, vars: &Vars) -> Vec<String> {
         .filter_map(|(i, item)| {
             contains(item, &wanted, ArrayMatch::Contains)
                 .err()
-                .map(|mismatch| format!("body: {at}/{i}: {mismatch}"))
+                .map(|mismatch| from_mismatch(&format!("{at}/{i}"), mismatch))
         })
         .collect()
+}
+
+/// A body problem at `pointer`.
+fn body(pointer: &str, expected: &str, found: String) -> Problem {
+    Problem::Body {
+        pointer: pointer.to_string(),
+        expected: expected.to_string(),
+        found,
+    }
+}
+
+/// A body problem from a matcher's mismatch inside the value at `base`.
+fn from_mismatch(base: &str, mismatch: Mismatch) -> Problem {
+    Problem::Body {
+        pointer: format!("{base}{}", mismatch.pointer),
+        expected: mismatch.expected,
+        found: mismatch.found,
+    }
 }
 
 /// The object `value`, or each object of the array `value`, with its index as a pointer suffix.
@@ -204,6 +214,14 @@ fn extra_keys(value: &Value, allowed: &[String]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The problems as the reports print them.
+    fn texts(expect: &Expect, response: &Response, vars: &Vars) -> Vec<String> {
+        problems(expect, response, vars)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
     use crate::case::model::Status;
     use serde_json::json;
 
@@ -220,7 +238,7 @@ mod tests {
             absent: vec!["/is_direct".into()],
             ..Expect::default()
         };
-        let found = problems(
+        let found = texts(
             &expect,
             &response(400, json!({"is_direct": true})),
             &Vars::default(),
@@ -236,13 +254,15 @@ mod tests {
             ..Expect::default()
         };
         let body = json!({"events": [{"type": "a", "content": {}}, {"type": "b", "content": {}, "event_id": "$e"}]});
-        let found = problems(&expect, &response(200, body), &Vars::default());
+        let found = texts(&expect, &response(200, body), &Vars::default());
         assert_eq!(
             found,
-            vec!["body: /events/1 has `event_id`; only type, content are allowed there"]
+            vec![
+                "body at /events/1: expected only the keys type, content, found `event_id` as well"
+            ]
         );
         assert!(
-            problems(
+            texts(
                 &expect,
                 &response(200, json!({"events": [{"type": "a"}]})),
                 &Vars::default()
@@ -250,7 +270,7 @@ mod tests {
             .is_empty()
         );
         assert_eq!(
-            problems(&expect, &response(200, json!({})), &Vars::default()).len(),
+            texts(&expect, &response(200, json!({})), &Vars::default()).len(),
             1
         );
     }
@@ -262,22 +282,24 @@ mod tests {
             ..Expect::default()
         };
         assert!(
-            problems(
+            texts(
                 &expect,
                 &response(200, json!({"is_direct": false})),
                 &Vars::default()
             )
             .is_empty()
         );
-        assert!(problems(&expect, &response(200, json!({})), &Vars::default()).is_empty());
-        let found = problems(
+        assert!(texts(&expect, &response(200, json!({})), &Vars::default()).is_empty());
+        let found = texts(
             &expect,
             &response(200, json!({"is_direct": "true"})),
             &Vars::default(),
         );
         assert_eq!(
             found,
-            vec!["body: /is_direct is \"true\"; where present it must be of type Boolean"]
+            vec![
+                "body at /is_direct: expected a value of type Boolean where present, found \"true\""
+            ]
         );
     }
 
@@ -289,12 +311,12 @@ mod tests {
         };
         let vars = Vars::default();
         let listed = of(Status::OneOf(vec![200, 404]));
-        assert!(problems(&listed, &response(404, json!({})), &vars).is_empty());
+        assert!(texts(&listed, &response(404, json!({})), &vars).is_empty());
         assert_eq!(
-            problems(&listed, &response(500, json!({})), &vars),
+            texts(&listed, &response(500, json!({})), &vars),
             vec!["expected status 200 or 404, got 500"]
         );
-        assert!(problems(&of(Status::Any), &response(500, json!({})), &vars).is_empty());
+        assert!(texts(&of(Status::Any), &response(500, json!({})), &vars).is_empty());
     }
 
     #[test]
@@ -306,10 +328,10 @@ mod tests {
         };
         let body = json!({"events": [{"type": "a", "sender": "@a:hs"}, {"type": "b"}]});
         assert_eq!(
-            problems(&expect, &response(200, body), &Vars::default()),
+            texts(&expect, &response(200, body), &Vars::default()),
             vec![
-                "body: expected something at /errcode, found nothing",
-                "body: /events/1 lacks `sender`; type, sender are required there"
+                "body at /errcode: expected something, found nothing",
+                "body at /events/1: expected the keys type, sender, found no `sender`"
             ]
         );
     }
@@ -326,29 +348,29 @@ mod tests {
         };
         let vars = Vars::default();
         assert_eq!(
-            problems(&expect, &response(200, json!({})), &vars),
-            vec!["body: expected an array at /events, found nothing"]
+            texts(&expect, &response(200, json!({})), &vars),
+            vec!["body at /events: expected an array, found nothing"]
         );
         let none_picked = json!({"events": [{"type": "m.room.create", "content": {}}]});
-        assert!(problems(&expect, &response(200, none_picked), &vars).is_empty());
+        assert!(texts(&expect, &response(200, none_picked), &vars).is_empty());
         let unflagged = json!({"events": [{"type": "m.room.member", "content": {}}]});
         assert_eq!(
-            problems(&expect, &response(200, unflagged.clone()), &vars).len(),
+            texts(&expect, &response(200, unflagged.clone()), &vars).len(),
             1
         );
         let guarded = Expect {
             if_present: Some("/elsewhere".into()),
             ..expect
         };
-        assert!(problems(&guarded, &response(200, unflagged), &vars).is_empty());
+        assert!(texts(&guarded, &response(200, unflagged), &vars).is_empty());
     }
 
     #[test]
     fn default_status_is_any_success() {
         let expect = Expect::default();
-        assert!(problems(&expect, &response(200, json!({})), &Vars::default()).is_empty());
+        assert!(texts(&expect, &response(200, json!({})), &Vars::default()).is_empty());
         assert_eq!(
-            problems(&expect, &response(500, json!({})), &Vars::default()).len(),
+            texts(&expect, &response(500, json!({})), &Vars::default()).len(),
             1
         );
     }
@@ -361,9 +383,9 @@ mod tests {
             exact: Some(json!({"@b:hs": ["${room}"]})),
             ..Expect::default()
         };
-        assert!(problems(&expect, &response(200, json!({"@b:hs": ["!r:hs"]})), &vars).is_empty());
+        assert!(texts(&expect, &response(200, json!({"@b:hs": ["!r:hs"]})), &vars).is_empty());
         assert_eq!(
-            problems(
+            texts(
                 &expect,
                 &response(200, json!({"@b:hs": ["!r:hs"], "x": 1})),
                 &vars

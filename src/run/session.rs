@@ -13,7 +13,7 @@ use crate::case::Case;
 use crate::server::synapse::Stopper;
 use crate::server::{Connected, Registration, TargetError, TargetSpec};
 use crate::snapshot::quiet_mismatch_panics;
-use crate::verdict::{Failure, Outcome, Verdict, every_claim};
+use crate::verdict::{Failure, Outcome, Problem, Verdict, every_claim};
 
 /// The shared state of one run of the suite.
 pub struct Session {
@@ -112,12 +112,14 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 
 /// The verdict of a case whose run panicked: an error, so it still counts and still fails the run.
 pub(super) fn panicked(case: &Case, message: &str) -> Verdict {
-    let failure = Failure {
-        step: None,
-        location: case.file.display().to_string(),
-        action: "running the case".into(),
-        detail: format!("the harness panicked: {message}"),
-    };
+    let failure = Failure::new(
+        None,
+        case.file.display().to_string(),
+        "running the case".into(),
+        Problem::Harness {
+            reason: format!("it panicked: {message}"),
+        },
+    );
     let error = Outcome::Error(failure);
     Verdict {
         case_id: case.id.clone(),
@@ -125,6 +127,7 @@ pub(super) fn panicked(case: &Case, message: &str) -> Verdict {
         claims: every_claim(case, &error),
         outcome: error,
         duration: Default::default(),
+        transcript: Vec::new(),
     }
 }
 

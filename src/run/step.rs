@@ -6,17 +6,23 @@ use super::vars::Vars;
 use crate::case::{Action, Body, Step};
 use crate::matcher::{select, short};
 use crate::redact::redacted;
-use crate::server::{Homeserver, Payload, Response};
+use crate::server::{Homeserver, Payload, Response, TargetError};
 use crate::snapshot::{Normaliser, SnapshotContext, check, project};
+use crate::verdict::Problem;
 
 /// Why a step did not succeed.
 #[derive(Debug)]
 pub enum StepFailure {
     /// The server's answer broke expectations: each broken part with the claims it checks (none for
-    /// a setup expectation).
-    Broken(Vec<Charge>),
+    /// a setup expectation), and the answer when one came.
+    Broken {
+        /// The broken parts.
+        charges: Vec<Charge>,
+        /// The answer (secrets redacted); `None` when a `/sync` wait ran out.
+        answer: Option<Response>,
+    },
     /// The step could not be carried out.
-    Error(String),
+    Error(Problem),
 }
 
 /// One broken part of a step (an `expect` block, the snapshot, the `/sync` wait, a save) and the
@@ -25,17 +31,20 @@ pub enum StepFailure {
 pub struct Charge {
     /// The claims the part checks; empty for a part that only sets up.
     pub claims: Vec<String>,
-    /// What was expected, and what came back.
-    pub detail: String,
+    /// What did not hold.
+    pub problems: Vec<Problem>,
 }
 
 impl StepFailure {
     /// A failure of one part checking `claims`.
-    fn broken(claims: &[String], detail: String) -> StepFailure {
-        StepFailure::Broken(vec![Charge {
-            claims: claims.to_vec(),
-            detail,
-        }])
+    fn broken(claims: &[String], problem: Problem, answer: Option<&Response>) -> StepFailure {
+        StepFailure::Broken {
+            charges: vec![Charge {
+                claims: claims.to_vec(),
+                problems: vec![problem],
+            }],
+            answer: answer.cloned(),
+        }
     }
 }
 
@@ -111,7 +120,6 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
 
 /// Sends the step's request, or polls `/sync` until its predicate holds; secrets in the answer masked.
 async fn respond(step: &Step, scope: &StepScope<'_>) -> Result<Response, StepFailure> {
-    let broken = |detail: String| StepFailure::broken(&step.checks, detail);
     let response = match &step.action {
         Action::Call(call) => {
             let payload = call.body.as_ref().map(|body| match body {
@@ -127,22 +135,27 @@ async fn respond(step: &Step, scope: &StepScope<'_>) -> Result<Response, StepFai
                     payload.as_ref(),
                 )
                 .await
-                .map_err(|e| StepFailure::Error(e.to_string()))?
+                .map_err(|e| transport(&e))?
         }
         Action::SyncUntil(sync) => {
-            let token = scope
-                .token
-                .ok_or_else(|| StepFailure::Error("sync_until needs an actor".into()))?;
+            let token = scope.token.ok_or_else(|| {
+                StepFailure::Error(Problem::Harness {
+                    reason: "sync_until needs an actor".into(),
+                })
+            })?;
             match sync_until(scope.hs, token, sync, scope.vars).await {
                 Ok(response) => response,
                 Err(SyncFailure::Status(response)) => {
-                    return Err(broken(format!(
-                        "/sync answered with an error\n{}",
-                        shown(&response)
-                    )));
+                    let problem = Problem::Status {
+                        expected: "200 from /sync".into(),
+                        found: response.status,
+                    };
+                    return Err(StepFailure::broken(&step.checks, problem, Some(&response)));
                 }
-                Err(SyncFailure::Deadline(text)) => return Err(broken(text)),
-                Err(SyncFailure::Target(e)) => return Err(StepFailure::Error(e.to_string())),
+                Err(SyncFailure::Deadline(problem)) => {
+                    return Err(StepFailure::broken(&step.checks, problem, None));
+                }
+                Err(SyncFailure::Target(e)) => return Err(transport(&e)),
             }
         }
     };
@@ -163,11 +176,11 @@ fn judge_response(
     response: &Response,
 ) -> Result<(), StepFailure> {
     let mut charges: Vec<Charge> = Vec::new();
-    let mut charge = |checks: &[String], found: Vec<String>| {
-        if !found.is_empty() {
+    let mut charge = |checks: &[String], problems: Vec<Problem>| {
+        if !problems.is_empty() {
             charges.push(Charge {
                 claims: checks.to_vec(),
-                detail: format!("{}\n{}", found.join("\n"), shown(response)),
+                problems,
             });
         }
     };
@@ -183,27 +196,39 @@ fn judge_response(
             filter.as_ref(),
             &spec.fields,
         )
-        .map_err(|e| format!("snapshot `{}`: {e}", spec.name))
+        .map_err(|reason| Problem::Body {
+            pointer: select.clone().unwrap_or_default(),
+            expected: format!("something to compare with snapshot `{}`", spec.name),
+            found: reason,
+        })
         .and_then(|projected| {
             check(
                 scope.snapshots,
                 &spec.name,
                 &scope.normaliser.normalise(&projected),
             )
+            .map_err(|mismatch| Problem::Snapshot {
+                file: mismatch.file.display().to_string(),
+                diff: mismatch.diff,
+                produced: mismatch.produced,
+            })
         });
         charge(&step.checks, compared.err().into_iter().collect());
     }
     if !charges.is_empty() {
-        return Err(StepFailure::Broken(charges));
+        return Err(StepFailure::Broken {
+            charges,
+            answer: Some(response.clone()),
+        });
     }
     for (name, pointer) in &step.save {
         let pointer = &scope.vars.pointer(pointer);
         let value = response.body.pointer(pointer).ok_or_else(|| {
-            let detail = format!(
-                "nothing at {pointer} to save as `{name}`\n{}",
-                shown(response)
-            );
-            StepFailure::broken(&[], detail)
+            let problem = Problem::Save {
+                name: name.clone(),
+                pointer: pointer.clone(),
+            };
+            StepFailure::broken(&[], problem, Some(response))
         })?;
         scope.normaliser.observe(value);
         scope.vars.set(name, value.clone());
@@ -217,9 +242,11 @@ fn judge_response(
     Ok(())
 }
 
-/// The response as failure output shows it: status and body (already redacted).
-fn shown(response: &Response) -> String {
-    format!("response: {} {}", response.status, short(&response.body))
+/// A request that could not be carried out.
+fn transport(err: &TargetError) -> StepFailure {
+    StepFailure::Error(Problem::Transport {
+        reason: err.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -285,10 +312,10 @@ mod tests {
             observed.contains("[redacted]") && !observed.contains("pw1"),
             "{observed}"
         );
-        let Err(StepFailure::Broken(charges)) = report.result else {
+        let Err(StepFailure::Broken { charges, answer }) = report.result else {
             panic!("the step must fail")
         };
-        let message = &charges[0].detail;
+        let message = format!("{:?} {:?}", charges[0].problems, answer);
         assert!(
             message.contains("[redacted]") && message.contains("@a:hs"),
             "{message}"

@@ -10,6 +10,7 @@ use crate::case::SyncUntil;
 use crate::matcher::{ArrayMatch, contains, short};
 use crate::redact::redacted;
 use crate::server::{Homeserver, Response, TargetError};
+use crate::verdict::Problem;
 
 /// The longest single long-poll; the server answers sooner when something arrives.
 const LONGEST_POLL: Duration = Duration::from_secs(5);
@@ -19,8 +20,8 @@ const LONGEST_POLL: Duration = Duration::from_secs(5);
 pub enum SyncFailure {
     /// `/sync` answered with an error status.
     Status(Response),
-    /// The deadline passed; the text says what the last response had instead.
-    Deadline(String),
+    /// The deadline passed; the problem says what the last response had instead.
+    Deadline(Problem),
     /// The request could not be carried out.
     Target(TargetError),
 }
@@ -102,18 +103,20 @@ fn singleton(found: &Value, wanted: &Value) -> Value {
     }
 }
 
+/// What a wait that ran out was waiting for, and what it saw last.
 fn describe_wait(
     sync: &SyncUntil,
     pointer: &str,
     wanted: Option<&Value>,
     last_seen: &str,
-) -> String {
-    let what = match wanted {
+) -> Problem {
+    let awaited = match wanted {
         Some(w) => format!("{pointer} to contain {}", short(w)),
         None => format!("something at {pointer}"),
     };
-    format!(
-        "waited {} for /sync to have {what}; the last response had {last_seen}",
-        humantime::format_duration(sync.within)
-    )
+    Problem::SyncDeadline {
+        awaited,
+        last_seen: last_seen.to_string(),
+        waited_ms: u64::try_from(sync.within.as_millis()).unwrap_or(u64::MAX),
+    }
 }

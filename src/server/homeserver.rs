@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::transcript::{Exchange, record};
+
 /// How many times a rate-limited request is retried before its 429 is returned.
 const RATE_LIMIT_RETRIES: u32 = 5;
 /// The longest wait a server's `retry_after_ms` may impose on one retry.
@@ -116,7 +118,23 @@ impl Homeserver {
     ) -> Result<Response, TargetError> {
         let mut attempt = 0;
         loop {
-            let response = self.send_once(method, path, token, payload).await?;
+            let started = std::time::Instant::now();
+            let sent = self.send_once(method, path, token, payload).await;
+            record(Exchange {
+                step: None,
+                method: method.to_string(),
+                path: path.to_string(),
+                authenticated: token.is_some(),
+                request: payload.map(|p| match p {
+                    Payload::Json(value) => value.clone(),
+                    Payload::Text(text) => Value::String(text.clone()),
+                }),
+                status: sent.as_ref().ok().map(|r| r.status),
+                response: sent.as_ref().ok().map(|r| r.body.clone()),
+                duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                error: sent.as_ref().err().map(ToString::to_string),
+            });
+            let response = sent?;
             if response.status != 429 || attempt >= RATE_LIMIT_RETRIES {
                 return Ok(response);
             }

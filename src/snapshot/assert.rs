@@ -56,11 +56,22 @@ pub fn quiet_mismatch_panics() {
     });
 }
 
-/// Asserts `value` against the stored snapshot `name`; on a mismatch returns a message with the diff.
+/// How a projection departs from its stored snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotMismatch {
+    /// The snapshot file.
+    pub file: PathBuf,
+    /// A unified diff from the stored snapshot to this run's projection; `None` when none is stored.
+    pub diff: Option<String>,
+    /// This run's projection, pretty-printed.
+    pub produced: String,
+}
+
+/// Asserts `value` against the stored snapshot `name`; on a mismatch returns the diff.
 ///
 /// Updating follows insta: `INSTA_UPDATE=always` rewrites the file, the default writes a `.snap.new`
 /// for `cargo insta review`, and under `CI` nothing is written and a mismatch fails.
-pub fn check(context: &SnapshotContext, name: &str, value: &Value) -> Result<(), String> {
+pub fn check(context: &SnapshotContext, name: &str, value: &Value) -> Result<(), SnapshotMismatch> {
     if context.compare_only {
         let stored = std::fs::read_to_string(context.file(name)).ok();
         let matches = stored
@@ -90,30 +101,21 @@ pub fn check(context: &SnapshotContext, name: &str, value: &Value) -> Result<(),
     }
 }
 
-fn mismatch_message(file: &Path, value: &Value) -> String {
-    let new = serde_json::to_string_pretty(value).unwrap_or_default();
-    let how_to_update = "to accept the new shape: INSTA_UPDATE=always mxconform run <case id>, or cargo insta review after a local run";
-    match std::fs::read_to_string(file) {
-        Ok(stored) => {
-            let old = stored_body(&stored);
-            let (old, new) = (
-                format!("{}\n", old.trim_end()),
-                format!("{}\n", new.trim_end()),
-            );
-            let diff = similar::TextDiff::from_lines(&old, &new)
-                .unified_diff()
-                .context_radius(3)
-                .header("stored snapshot", "this run")
-                .to_string();
-            format!(
-                "snapshot {} does not match\n{diff}{how_to_update}",
-                file.display()
-            )
-        }
-        Err(_) => format!(
-            "no stored snapshot {}; this run produced:\n{new}\n{how_to_update}",
-            file.display()
-        ),
+fn mismatch_message(file: &Path, value: &Value) -> SnapshotMismatch {
+    let produced = serde_json::to_string_pretty(value).unwrap_or_default();
+    let diff = std::fs::read_to_string(file).ok().map(|stored| {
+        let old = format!("{}\n", stored_body(&stored).trim_end());
+        let new = format!("{}\n", produced.trim_end());
+        similar::TextDiff::from_lines(&old, &new)
+            .unified_diff()
+            .context_radius(3)
+            .header("stored snapshot", "this run")
+            .to_string()
+    });
+    SnapshotMismatch {
+        file: file.to_path_buf(),
+        diff,
+        produced,
     }
 }
 
@@ -146,9 +148,10 @@ mod tests {
         };
         assert_eq!(check(&context, "s", &serde_json::json!({"a": 1})), Ok(()));
         let err = check(&context, "s", &serde_json::json!({"a": 2})).unwrap_err();
+        let diff = err.diff.unwrap_or_default();
         assert!(
-            err.contains("-  \"a\": 1") && err.contains("+  \"a\": 2"),
-            "{err}"
+            diff.contains("-  \"a\": 1") && diff.contains("+  \"a\": 2"),
+            "{diff}"
         );
         assert!(check(&context, "missing", &serde_json::json!({})).is_err());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);

@@ -72,6 +72,37 @@ impl Normaliser {
         }
     }
 
+    /// `text` with every id this normaliser has seen replaced by its placeholder, wherever it
+    /// appears, and the server name by `[server]`: for messages, which quote ids inside prose.
+    pub fn rewrite(&self, text: &str) -> String {
+        let mut known: Vec<(&str, String)> = self
+            .actors
+            .iter()
+            .map(|(id, name)| (id.as_str(), format!("@{name}:[server]")))
+            .chain(
+                self.rooms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| (id.as_str(), format!("[room:{}]", i + 1))),
+            )
+            .chain(
+                self.events
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| (id.as_str(), format!("[event:{}]", i + 1))),
+            )
+            .collect();
+        known.sort_by_key(|(id, _)| std::cmp::Reverse(id.len()));
+        let mut out = text.to_string();
+        for (id, placeholder) in known {
+            out = out.replace(id, &placeholder);
+        }
+        match &self.server {
+            Some(server) => out.replace(server.as_str(), "[server]"),
+            None => out,
+        }
+    }
+
     fn text(&mut self, s: &str) -> String {
         if let Some((_, name)) = self.actors.iter().find(|(id, _)| id == s) {
             return format!("@{name}:[server]");
@@ -127,6 +158,17 @@ pub fn identity_free_key(value: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn messages_are_rewritten_with_the_same_placeholders() {
+        let mut n = Normaliser::new();
+        n.actor("bob", "@mxc-1-bob:hs.example");
+        n.observe(&json!({"room_id": "!abc:hs.example", "event_id": "$e1"}));
+        assert_eq!(
+            n.rewrite("body at /rooms/join/!abc:hs.example: expected $e1 from @mxc-1-bob:hs.example on hs.example"),
+            "body at /rooms/join/[room:1]: expected [event:1] from @bob:[server] on [server]"
+        );
+    }
 
     #[test]
     fn same_id_same_placeholder_across_values() {
