@@ -1,39 +1,17 @@
 //! The command line: `mxconform run`, `list` and `claims`, their options and exit codes.
 
 mod claims;
+mod list;
 mod mutants;
 mod run;
-mod suite;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::server::TargetSpec;
 
-pub use suite::registration;
-
-/// Exit codes, documented in the README.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// No case failed or errored.
-    Passed = 0,
-    /// At least one case broke a MUST claim.
-    Failed = 1,
-    /// A case or claims file is bad, or the command line is.
-    BadInput = 2,
-    /// The target could not be reached or set up, or a case could not be carried out.
-    Unreachable = 3,
-    /// A step that sets a case up (and checks no claim) did not get the answer it needs.
-    Blocked = 4,
-}
-
-impl From<Exit> for ExitCode {
-    fn from(exit: Exit) -> Self {
-        ExitCode::from(exit as u8)
-    }
-}
+pub use crate::pipeline::{Exit, RegisterMode, RunOptions, SuiteArgs, registration};
 
 /// Conformance harness for the Matrix client-server API's Direct Messaging module.
 #[derive(Debug, Parser)]
@@ -55,48 +33,10 @@ enum Command {
     Claims(ClaimsArgs),
 }
 
-/// Where the cases come from.
-#[derive(Debug, Args)]
-struct SuiteArgs {
-    /// A directory of case files (with its claims.yaml) to use instead of the built-in ones.
-    #[arg(long, env = "MXCONFORM_CASES", value_name = "DIR")]
-    cases: Option<PathBuf>,
-    /// The snapshots of those cases [default: `snapshots` beside the cases directory].
-    #[arg(long, env = "MXCONFORM_SNAPSHOTS", value_name = "DIR")]
-    snapshots: Option<PathBuf>,
-}
-
-/// How users are created on the target.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum RegisterMode {
-    /// The client-server `/register` endpoint with `m.login.dummy`.
-    Open,
-    /// Synapse's shared-secret admin registration; the secret comes from `MXCONFORM_SHARED_SECRET` or a file.
-    SharedSecret,
-}
-
 #[derive(Debug, Args)]
 struct RunArgs {
-    /// `fake` (the built-in homeserver), `synapse` or `synapse@X.Y.Z` (a managed Synapse), or a homeserver's base URL.
-    #[arg(long, env = "MXCONFORM_TARGET", default_value = "fake")]
-    target: TargetSpec,
-    /// How to register the fresh users each case needs.
-    #[arg(long, env = "MXCONFORM_REGISTER", value_enum, default_value = "open")]
-    register: RegisterMode,
-    /// A file holding the registration shared secret (never pass the secret itself on the command line).
-    #[arg(long, env = "MXCONFORM_SHARED_SECRET_FILE", value_name = "PATH")]
-    shared_secret_file: Option<PathBuf>,
-    /// How many cases run at once.
-    #[arg(long, env = "MXCONFORM_TEST_THREADS", default_value_t = 8)]
-    test_threads: usize,
-    /// Match FILTER against whole case ids rather than substrings.
-    #[arg(long, env = "MXCONFORM_EXACT", value_parser = clap::builder::BoolishValueParser::new())]
-    exact: bool,
     #[command(flatten)]
-    suite: SuiteArgs,
-    /// Run only the cases whose id contains this text.
-    #[arg(env = "MXCONFORM_FILTER")]
-    filter: Option<String>,
+    options: RunOptions,
 }
 
 #[derive(Debug, Args)]
@@ -136,9 +76,9 @@ pub fn main() -> ExitCode {
         }
     };
     let manages_a_server = match &cli.command {
-        Command::Run(args) => matches!(args.target, TargetSpec::Synapse { .. }),
+        Command::Run(args) => matches!(args.options.target, TargetSpec::Synapse { .. }),
         Command::Claims(args) => {
-            args.run && matches!(args.run_args.target, TargetSpec::Synapse { .. })
+            args.run && matches!(args.run_args.options.target, TargetSpec::Synapse { .. })
         }
         Command::List(_) | Command::Mutants(_) => false,
     };
@@ -147,7 +87,7 @@ pub fn main() -> ExitCode {
     }
     match cli.command {
         Command::Run(args) => run::run(&args).into(),
-        Command::List(args) => suite::list(&args).into(),
+        Command::List(args) => list::list(&args).into(),
         Command::Claims(args) => claims::claims(&args).into(),
         Command::Mutants(args) => mutants::mutants(&args).into(),
     }

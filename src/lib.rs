@@ -9,6 +9,7 @@ pub mod case;
 pub mod cli;
 pub mod matcher;
 pub mod mutants;
+pub mod pipeline;
 pub mod redact;
 pub mod report;
 pub mod run;

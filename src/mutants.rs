@@ -141,7 +141,7 @@ pub async fn matrix(
             let (_connected, mut run) = prepare(&target, Registration::Open, snapshots).await?;
             run.compare_only = true;
             run.within_cap = Some(WITHIN_CAP);
-            let verdicts = run_all(Arc::new(run), &cases, slots).await;
+            let verdicts = run_all(Arc::new(run), &cases, slots, |_| {}).await;
             Ok::<_, TargetError>((index, profile, verdicts))
         });
     }

@@ -3,7 +3,6 @@
 pub mod actor;
 pub mod case;
 pub mod expect;
-pub mod harness;
 pub mod session;
 pub mod step;
 pub mod suite;

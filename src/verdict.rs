@@ -315,6 +315,30 @@ pub struct Verdict {
     pub transcript: Vec<Exchange>,
 }
 
+/// A case's outcome, each claim's outcome with its level, quote and section, and the failure:
+/// what a reader needs to see why a case failed.
+pub fn explain(case: &Case, verdict: &Verdict) -> String {
+    let claims: String = case
+        .claims
+        .iter()
+        .map(|c| {
+            let outcome = verdict
+                .claims
+                .iter()
+                .find(|v| v.claim == c.id)
+                .map_or("", |v| v.outcome.label());
+            format!(
+                "\n  {outcome}: {} {}: {}\n    {}",
+                c.level, c.id, c.quote, c.section
+            )
+        })
+        .collect();
+    match verdict.outcome.failure() {
+        Some(failure) => format!("{} — claims:{claims}\n{failure}", verdict.outcome.label()),
+        None => format!("{} — claims:{claims}", verdict.outcome.label()),
+    }
+}
+
 /// Counts of outcomes over a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {

@@ -5,9 +5,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use libtest_mimic::{Arguments, Trial};
-use mxconform::run::harness::test_main;
+use mxconform::pipeline::harness::test_main;
+use mxconform::server::TargetSpec;
 use mxconform::server::synapse::DEFAULT_VERSION;
-use mxconform::server::{Registration, TargetSpec};
 
 fn main() -> ExitCode {
     if std::env::var_os("MXCONFORM_SKIP_SYNAPSE").is_some_and(|v| !v.is_empty() && v != "0") {
@@ -26,10 +26,5 @@ fn main() -> ExitCode {
         version: DEFAULT_VERSION.to_string(),
         cache: Path::new(env!("CARGO_TARGET_TMPDIR")).join("mxconform-cache"),
     };
-    // A managed Synapse supplies its own shared-secret registration; this one is replaced.
-    test_main(
-        Path::new(env!("CARGO_MANIFEST_DIR")),
-        &target,
-        Registration::Open,
-    )
+    test_main(Path::new(env!("CARGO_MANIFEST_DIR")), Some(target))
 }

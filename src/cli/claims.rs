@@ -1,28 +1,31 @@
 //! `mxconform claims`: the registry with its coverage, and with `--run` each claim's verdict.
 
-use super::run::{execute, exit_code};
-use super::suite::{load_suite, print_load_errors};
+use super::run::summary;
 use super::{ClaimsArgs, Exit};
+use crate::pipeline::suite::{load_suite, print_load_errors};
+use crate::pipeline::{Driver, run};
 use crate::report;
-use crate::verdict::Tally;
 
 /// `mxconform claims`.
 pub(super) fn claims(args: &ClaimsArgs) -> Exit {
     if args.run {
-        let ran = match execute(&args.run_args) {
-            Ok(ran) => ran,
+        let finished = match run(&args.run_args.options, Driver::Console) {
+            Ok(finished) => finished,
             Err(exit) => return exit,
         };
-        let catalogue = &ran.loaded.catalogue;
+        let catalogue = &finished.loaded.catalogue;
         print!(
             "{}",
-            report::claims_table(&catalogue.registry, &catalogue.cases, Some(&ran.verdicts))
+            report::claims_table(
+                &catalogue.registry,
+                &catalogue.cases,
+                Some(&finished.verdicts)
+            )
         );
-        print_load_errors(&catalogue.errors);
-        println!("{}", Tally::of(&ran.verdicts));
-        return exit_code(&ran);
+        summary(&finished);
+        return finished.exit;
     }
-    match load_suite(&args.run_args.suite) {
+    match load_suite(&args.run_args.options.suite) {
         Ok(loaded) => {
             let registry = &loaded.catalogue.registry;
             if args.gaps {

@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use super::suite::{load_suite, print_load_errors};
 use super::{Exit, MutantsArgs};
 use crate::mutants::{Finding, Matrix, Row, matrix};
+use crate::pipeline::suite::{load_suite, print_load_errors};
 use crate::server::fake::{Kind, Profile, profiles};
 
 /// `mxconform mutants`.

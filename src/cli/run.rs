@@ -1,104 +1,56 @@
-//! `mxconform run`: the cases as libtest-mimic trials, then the outcome sections and the summary line.
+//! `mxconform run`: the pipeline on the console, then the failures, the outcome sections, the
+//! summary line and where the reports went.
 
-use libtest_mimic::Arguments;
-
-use super::suite::{Loaded, load_suite, print_load_errors, registration};
 use super::{Exit, RunArgs};
+use crate::pipeline::suite::print_load_errors;
+use crate::pipeline::{Driver, Finished, run as run_pipeline};
 use crate::report;
-use crate::run::Session;
-use crate::server::TargetSpec;
-use crate::verdict::{Outcome, Tally, Verdict};
-
-/// What a run produced, for the commands that report on it.
-pub(super) struct Ran {
-    /// The loaded suite.
-    pub loaded: Loaded,
-    /// One verdict per case that ran, sorted by case id.
-    pub verdicts: Vec<Verdict>,
-}
-
-/// Loads the suite and runs it; `Err` carries the exit code of a run that could not start.
-pub(super) fn execute(args: &RunArgs) -> Result<Ran, Exit> {
-    let registration =
-        registration(args.register, args.shared_secret_file.as_deref()).map_err(|message| {
-            eprintln!("error: {message}");
-            Exit::BadInput
-        })?;
-    let loaded = load_suite(&args.suite).map_err(|err| {
-        print_load_errors(&[err]);
-        Exit::BadInput
-    })?;
-    let session =
-        Session::start(&args.target, registration, loaded.snapshots.clone()).map_err(|err| {
-            print_load_errors(&loaded.catalogue.errors);
-            eprintln!("error: {err}");
-            if loaded.catalogue.errors.is_empty() {
-                Exit::Unreachable
-            } else {
-                Exit::BadInput
-            }
-        })?;
-    match &args.target {
-        TargetSpec::Url(_) => println!("target: {}", args.target),
-        other => println!("target: {other} ({})", session.target_url()),
-    }
-    let arguments = Arguments {
-        filter: args.filter.clone(),
-        exact: args.exact,
-        test_threads: Some(args.test_threads.max(1)),
-        ..Arguments::default()
-    };
-    let _conclusion = libtest_mimic::run(&arguments, session.trials(&loaded.catalogue.cases));
-    let verdicts = session.verdicts();
-    if verdicts.iter().any(|v| v.outcome.is_failure())
-        && let Some(log) = session.keep_server_log()
-    {
-        println!("server log kept at {}", log.display());
-    }
-    Ok(Ran { loaded, verdicts })
-}
-
-/// The exit code of a finished run: bad files first, then errors, then blocked cases, then failures.
-pub(super) fn exit_code(ran: &Ran) -> Exit {
-    if !ran.loaded.catalogue.errors.is_empty() {
-        Exit::BadInput
-    } else if ran
-        .verdicts
-        .iter()
-        .any(|v| matches!(v.outcome, Outcome::Error(_)))
-    {
-        Exit::Unreachable
-    } else if ran
-        .verdicts
-        .iter()
-        .any(|v| matches!(v.outcome, Outcome::Blocked(_)))
-    {
-        Exit::Blocked
-    } else if ran
-        .verdicts
-        .iter()
-        .any(|v| matches!(v.outcome, Outcome::Fail(_)))
-    {
-        Exit::Failed
-    } else {
-        Exit::Passed
-    }
-}
+use crate::verdict::{Tally, explain};
 
 /// `mxconform run`.
 pub(super) fn run(args: &RunArgs) -> Exit {
-    let ran = match execute(args) {
-        Ok(ran) => ran,
+    let finished = match run_pipeline(&args.options, Driver::Console) {
+        Ok(finished) => finished,
         Err(exit) => return exit,
     };
-    print!("{}", report::outcome_sections(&ran.verdicts));
-    print_load_errors(&ran.loaded.catalogue.errors);
-    if !ran.loaded.catalogue.errors.is_empty() {
-        println!(
-            "{} case or claims files could not be loaded",
-            ran.loaded.catalogue.errors.len()
+    print!("{}", failures(&finished));
+    print!("{}", report::outcome_sections(&finished.verdicts));
+    summary(&finished);
+    finished.exit
+}
+
+/// Each case that failed, was blocked or erred, explained claim by claim.
+pub(super) fn failures(finished: &Finished) -> String {
+    let explained: Vec<String> = finished
+        .verdicts
+        .iter()
+        .filter(|v| v.outcome.is_failure())
+        .filter_map(|v| {
+            let case = finished.cases.iter().find(|c| c.id == v.case_id)?;
+            Some(format!("---- {} ----\n{}", v.case_id, explain(case, v)))
+        })
+        .collect();
+    if explained.is_empty() {
+        String::new()
+    } else {
+        format!("\nfailures:\n\n{}\n", explained.join("\n"))
+    }
+}
+
+/// The load errors, the tally, the reports written and why a run judged nothing.
+pub(super) fn summary(finished: &Finished) {
+    let errors = &finished.loaded.catalogue.errors;
+    print_load_errors(errors);
+    if !errors.is_empty() {
+        println!("{} case or claims files could not be loaded", errors.len());
+    }
+    println!("{}", Tally::of(&finished.verdicts));
+    for (format, path) in &finished.written {
+        println!("{format} report written to {}", path.display());
+    }
+    if finished.exit == Exit::NothingJudged {
+        eprintln!(
+            "error: every case that ran was skipped, so nothing was judged: the server advertises no specification version their claims need (see the skipped reasons above)"
         );
     }
-    println!("{}", Tally::of(&ran.verdicts));
-    exit_code(&ran)
 }

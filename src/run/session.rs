@@ -8,20 +8,24 @@ use libtest_mimic::{Completion, Failed, Trial};
 use tokio::runtime::Runtime;
 
 use super::case::{Run, run_case};
-use super::suite::prepare;
+use super::suite::{prepare, run_all};
 use crate::case::Case;
 use crate::server::synapse::Stopper;
 use crate::server::{Connected, Registration, TargetError, TargetSpec};
 use crate::snapshot::quiet_mismatch_panics;
-use crate::verdict::{Failure, Outcome, Problem, Verdict, every_claim};
+use crate::verdict::{Failure, Outcome, Problem, Verdict, every_claim, explain};
 
 /// The shared state of one run of the suite.
 pub struct Session {
     runtime: Runtime,
     run: Arc<Run>,
     connected: Connected,
+    software: Option<(String, String)>,
     verdicts: Arc<Mutex<Vec<Verdict>>>,
 }
+
+/// Says why a verdict that would fail its trial is expected of this server, if it is.
+pub type Excuse = Arc<dyn Fn(&Verdict) -> Option<String> + Send + Sync>;
 
 impl Session {
     /// Starts the runtime, brings up or reaches the target and checks that it answers.
@@ -39,6 +43,12 @@ impl Session {
                 reason: format!("cannot start the async runtime: {e}"),
             })?;
         let (connected, run) = runtime.block_on(prepare(target, registration, snapshots))?;
+        let software = match target {
+            TargetSpec::Fake(_) => {
+                Some(("mxconform fake".into(), env!("CARGO_PKG_VERSION").into()))
+            }
+            _ => runtime.block_on(connected.homeserver.software()),
+        };
         quiet_mismatch_panics();
         if let Some(synapse) = connected.synapse() {
             runtime.spawn(stop_on_signal(synapse.stopper()));
@@ -48,8 +58,39 @@ impl Session {
             runtime,
             run,
             connected,
+            software,
             verdicts: Arc::default(),
         })
+    }
+
+    /// The server's name and version, where it says them.
+    pub fn software(&self) -> Option<&(String, String)> {
+        self.software.as_ref()
+    }
+
+    /// The specification versions the server advertises.
+    pub fn advertised_versions(&self) -> Vec<String> {
+        self.connected.versions["versions"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Runs `cases`, `threads` at a time, showing each verdict to `finished` as it comes; returns
+    /// the verdicts sorted by case id.
+    pub fn run_cases(
+        &self,
+        cases: &[Case],
+        threads: usize,
+        finished: impl FnMut(&Verdict),
+    ) -> Vec<Verdict> {
+        let slots = Arc::new(tokio::sync::Semaphore::new(threads.max(1)));
+        self.runtime
+            .block_on(run_all(Arc::clone(&self.run), cases, slots, finished))
     }
 
     /// The base URL of the target.
@@ -57,8 +98,9 @@ impl Session {
         self.connected.homeserver.base()
     }
 
-    /// One trial per case; each records its verdict in this session when it runs.
-    pub fn trials(&self, cases: &[Case]) -> Vec<Trial> {
+    /// One trial per case; each records its verdict in this session when it runs. A verdict
+    /// `excuse` accepts does not fail its trial.
+    pub fn trials(&self, cases: &[Case], excuse: Excuse) -> Vec<Trial> {
         cases
             .iter()
             .map(|case| {
@@ -66,13 +108,17 @@ impl Session {
                 let run = Arc::clone(&self.run);
                 let verdicts = Arc::clone(&self.verdicts);
                 let handle = self.runtime.handle().clone();
+                let excuse = Arc::clone(&excuse);
                 let area = case.id.split('.').next().unwrap_or_default().to_string();
                 Trial::ignorable_test(case.id.clone(), move || {
                     let ran =
                         catch_unwind(AssertUnwindSafe(|| handle.block_on(run_case(&run, &case))));
                     let verdict =
                         ran.unwrap_or_else(|panic| panicked(&case, panic_message(panic.as_ref())));
-                    let result = trial_result(&case, &verdict);
+                    let result = match excuse(&verdict) {
+                        Some(reason) => Ok(Completion::ignored_with(reason)),
+                        None => trial_result(&case, &verdict),
+                    };
                     verdicts
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -134,27 +180,11 @@ pub(super) fn panicked(case: &Case, message: &str) -> Verdict {
 /// How libtest shows an outcome: `fail`, `blocked` and `error` fail the trial, outcomes without a
 /// verdict are "ignored" with the outcome as the reason.
 fn trial_result(case: &Case, verdict: &Verdict) -> Result<Completion, Failed> {
-    let claims: String = case
-        .claims
-        .iter()
-        .map(|c| {
-            let outcome = verdict
-                .claims
-                .iter()
-                .find(|v| v.claim == c.id)
-                .map_or("", |v| v.outcome.label());
-            format!(
-                "\n  {outcome}: {} {}: {}\n    {}",
-                c.level, c.id, c.quote, c.section
-            )
-        })
-        .collect();
     match &verdict.outcome {
         Outcome::Pass => Ok(Completion::Completed),
-        outcome
-        @ (Outcome::Fail(failure) | Outcome::Blocked(failure) | Outcome::Error(failure)) => Err(
-            Failed::from(format!("{} — claims:{claims}\n{failure}", outcome.label())),
-        ),
+        Outcome::Fail(_) | Outcome::Blocked(_) | Outcome::Error(_) => {
+            Err(Failed::from(explain(case, verdict)))
+        }
         Outcome::NonStrict(failure) => Ok(Completion::ignored_with(format!(
             "non-strict: {}",
             failure.headline()

@@ -37,8 +37,13 @@ pub async fn prepare(
 }
 
 /// Runs every case, at most as many at once as `slots` allows, and returns their verdicts sorted by
-/// case id. A case whose run panics is recorded as an error.
-pub async fn run_all(run: Arc<Run>, cases: &[Case], slots: Arc<Semaphore>) -> Vec<Verdict> {
+/// case id; `finished` sees each verdict as it comes. A case whose run panics is recorded as an error.
+pub async fn run_all(
+    run: Arc<Run>,
+    cases: &[Case],
+    slots: Arc<Semaphore>,
+    mut finished: impl FnMut(&Verdict),
+) -> Vec<Verdict> {
     let mut tasks = tokio::task::JoinSet::new();
     for case in cases {
         let (run, case, slots) = (Arc::clone(&run), case.clone(), Arc::clone(&slots));
@@ -52,7 +57,13 @@ pub async fn run_all(run: Arc<Run>, cases: &[Case], slots: Arc<Semaphore>) -> Ve
             verdict.unwrap_or_else(|err| super::session::panicked(&case, &err.to_string()))
         });
     }
-    let mut verdicts = tasks.join_all().await;
+    let mut verdicts = Vec::with_capacity(cases.len());
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(verdict) = joined {
+            finished(&verdict);
+            verdicts.push(verdict);
+        }
+    }
     verdicts.sort_by(|a, b| a.case_id.cmp(&b.case_id));
     verdicts
 }

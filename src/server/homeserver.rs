@@ -108,6 +108,30 @@ impl Homeserver {
         }
     }
 
+    /// The server's own name and version: from the federation API's `GET /version`, else Synapse's
+    /// admin `server_version`; `None` when neither answers within the probe timeout.
+    pub async fn software(&self) -> Option<(String, String)> {
+        let ask = |path: &'static str| async move {
+            tokio::time::timeout(PROBE_TIMEOUT, self.request("GET", path, None, None))
+                .await
+                .ok()?
+                .ok()
+                .filter(|r| r.status == 200)
+                .map(|r| r.body)
+        };
+        if let Some(body) = ask("/_matrix/federation/v1/version").await
+            && let (Some(name), Some(version)) = (
+                body.pointer("/server/name").and_then(Value::as_str),
+                body.pointer("/server/version").and_then(Value::as_str),
+            )
+        {
+            return Some((name.to_string(), version.to_string()));
+        }
+        let body = ask("/_synapse/admin/v1/server_version").await?;
+        let version = body.get("server_version").and_then(Value::as_str)?;
+        Some(("Synapse".to_string(), version.to_string()))
+    }
+
     /// Sends one request; a 429 `M_LIMIT_EXCEEDED` is retried after the wait the server asks for.
     pub async fn request(
         &self,

@@ -79,6 +79,10 @@ impl Normaliser {
             .actors
             .iter()
             .map(|(id, name)| (id.as_str(), format!("@{name}:[server]")))
+            .chain(self.actors.iter().filter_map(|(id, name)| {
+                let localpart = id.strip_prefix('@')?.split_once(':')?.0;
+                Some((localpart, name.clone()))
+            }))
             .chain(
                 self.rooms
                     .iter()
@@ -165,8 +169,8 @@ mod tests {
         n.actor("bob", "@mxc-1-bob:hs.example");
         n.observe(&json!({"room_id": "!abc:hs.example", "event_id": "$e1"}));
         assert_eq!(
-            n.rewrite("body at /rooms/join/!abc:hs.example: expected $e1 from @mxc-1-bob:hs.example on hs.example"),
-            "body at /rooms/join/[room:1]: expected [event:1] from @bob:[server] on [server]"
+            n.rewrite("body at /rooms/join/!abc:hs.example: expected $e1 from @mxc-1-bob:hs.example (mxc-1-bob) on hs.example"),
+            "body at /rooms/join/[room:1]: expected [event:1] from @bob:[server] (bob) on [server]"
         );
     }
 

@@ -2,13 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Exit, RegisterMode, SuiteArgs};
+use super::options::{RegisterMode, SuiteArgs};
 use crate::builtin::{self, Suite};
 use crate::case::{Catalogue, LoadError, load, load_dir};
 use crate::server::{Registration, SharedSecret};
 
 /// A loaded suite: its catalogue, where its snapshots are, and the load errors of bad files.
-pub(super) struct Loaded {
+pub struct Loaded {
     /// The claims, the cases that loaded and the errors of the rest.
     pub catalogue: Catalogue,
     /// The snapshots directory.
@@ -17,7 +17,7 @@ pub(super) struct Loaded {
 }
 
 /// Loads the suite `args` names: a directory, the source checkout's, or the built-in copy.
-pub(super) fn load_suite(args: &SuiteArgs) -> Result<Loaded, LoadError> {
+pub fn load_suite(args: &SuiteArgs) -> Result<Loaded, LoadError> {
     let suite = match &args.cases {
         Some(dir) => Suite::directory(dir.clone(), args.snapshots.clone()),
         None => Suite::default_suite(),
@@ -47,31 +47,9 @@ pub(super) fn load_suite(args: &SuiteArgs) -> Result<Loaded, LoadError> {
 }
 
 /// Prints load errors to standard error, one per line.
-pub(super) fn print_load_errors(errors: &[LoadError]) {
+pub fn print_load_errors(errors: &[LoadError]) {
     for err in errors {
         eprintln!("error: {err}");
-    }
-}
-
-/// `mxconform list`: every case with its level and claims.
-pub(super) fn list(args: &SuiteArgs) -> Exit {
-    let loaded = match load_suite(args) {
-        Ok(loaded) => loaded,
-        Err(err) => {
-            print_load_errors(&[err]);
-            return Exit::BadInput;
-        }
-    };
-    for case in &loaded.catalogue.cases {
-        let claims: Vec<&str> = case.claims.iter().map(|c| c.id.as_str()).collect();
-        println!("{}  {}  {}", case.id, case.level(), claims.join(", "));
-        println!("    {}", case.summary);
-    }
-    print_load_errors(&loaded.catalogue.errors);
-    if loaded.catalogue.errors.is_empty() {
-        Exit::Passed
-    } else {
-        Exit::BadInput
     }
 }
 

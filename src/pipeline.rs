@@ -1,0 +1,199 @@
+//! One run pipeline for the command line and `cargo test`: load the suite, select cases, bring the
+//! target up, run the cases, judge them, build and write the reports, and decide the exit code.
+
+pub mod exit;
+pub mod harness;
+pub mod options;
+mod progress;
+pub mod select;
+pub mod suite;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+pub use exit::{Exit, Judged, exit_code};
+pub use options::{RegisterMode, ReportArgs, RunOptions, SelectArgs, SuiteArgs};
+pub use suite::{Loaded, registration};
+
+use crate::case::{Case, LoadError};
+use crate::report::model::{ServerInfo, TargetInfo};
+use crate::report::{self, Emitter, RunFacts, RunReport};
+use crate::run::Session;
+use crate::server::TargetSpec;
+use crate::verdict::Verdict;
+use progress::Progress;
+use suite::{load_suite, print_load_errors};
+
+/// How the cases are carried out and shown.
+pub enum Driver {
+    /// The command line: a progress line on a terminal, a line per case otherwise.
+    Console,
+    /// libtest-mimic trials, as `cargo test` runs them.
+    Libtest(Arguments),
+}
+
+/// A finished run.
+pub struct Finished {
+    /// The loaded suite.
+    pub loaded: Loaded,
+    /// The cases the selection chose.
+    pub cases: Vec<Case>,
+    /// One verdict per case that ran, sorted by id.
+    pub verdicts: Vec<Verdict>,
+    /// The report built from them.
+    pub report: RunReport,
+    /// The reports written, with their formats.
+    pub written: Vec<(&'static str, PathBuf)>,
+    /// The run's exit code.
+    pub exit: Exit,
+}
+
+/// Runs the pipeline; `Err` carries the exit code of a run that could not start, after saying why
+/// on standard error.
+pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
+    let registration = registration(options.register, options.shared_secret_file.as_deref())
+        .map_err(|message| fail(&message, Exit::BadInput))?;
+    let loaded = load_suite(&options.suite).map_err(|err| {
+        print_load_errors(&[err]);
+        Exit::BadInput
+    })?;
+    let (cases, selection) =
+        select::select(&loaded.catalogue.cases, &options.select).map_err(|message| {
+            print_load_errors(&loaded.catalogue.errors);
+            fail(&message, Exit::BadInput)
+        })?;
+    let session =
+        Session::start(&options.target, registration, loaded.snapshots.clone()).map_err(|err| {
+            print_load_errors(&loaded.catalogue.errors);
+            let exit = if loaded.catalogue.errors.is_empty() {
+                Exit::Unreachable
+            } else {
+                Exit::BadInput
+            };
+            fail(&err.to_string(), exit)
+        })?;
+    match &options.target {
+        TargetSpec::Url(_) => say(&format!("target: {}", options.target)),
+        other => say(&format!("target: {other} ({})", session.target_url())),
+    }
+    let started = jiff::Timestamp::now();
+    let clock = Instant::now();
+    let verdicts = match driver {
+        Driver::Console => {
+            let mut progress = Progress::new(cases.len());
+            let verdicts =
+                session.run_cases(&cases, options.test_threads, |v| progress.finished(v));
+            progress.end();
+            verdicts
+        }
+        Driver::Libtest(arguments) => {
+            let mut trials = load_error_trials(&loaded.catalogue.errors);
+            trials.extend(session.trials(&cases, Arc::new(|_: &Verdict| None)));
+            let _conclusion = libtest_mimic::run(&arguments, trials);
+            session.verdicts()
+        }
+    };
+    if verdicts.iter().any(|v| v.outcome.is_failure())
+        && let Some(log) = session.keep_server_log()
+    {
+        say(&format!("server log kept at {}", log.display()));
+    }
+    let facts = RunFacts {
+        target: TargetInfo {
+            spec: options.target.to_string(),
+            url: session.target_url().to_string(),
+            server: session.software().map(|(name, version)| ServerInfo {
+                name: name.clone(),
+                version: version.clone(),
+            }),
+            advertised_versions: session.advertised_versions(),
+        },
+        started: started.to_string(),
+        duration: clock.elapsed(),
+        selection,
+    };
+    let catalogue = &loaded.catalogue;
+    let report = report::build(facts, &catalogue.registry, &catalogue.cases, &verdicts);
+    let judged = Judged {
+        load_errors: !catalogue.errors.is_empty(),
+        unexpected_passes: 0,
+    };
+    let mut exit = exit_code(&verdicts, judged, |_| false);
+    let written = match write_reports(&report, &options.reports) {
+        Ok(written) => written,
+        Err(message) => {
+            eprintln!("error: {message}");
+            exit = Exit::BadInput;
+            Vec::new()
+        }
+    };
+    Ok(Finished {
+        loaded,
+        cases,
+        verdicts,
+        report,
+        written,
+        exit,
+    })
+}
+
+/// Writes every report `args` asks for; `Err` names the first that could not be written.
+pub fn write_reports(
+    report: &RunReport,
+    args: &ReportArgs,
+) -> Result<Vec<(&'static str, PathBuf)>, String> {
+    let asked: [(&Option<PathBuf>, &dyn Emitter); 1] = [(&args.json, &report::Json)];
+    let mut written = Vec::new();
+    for (path, emitter) in asked {
+        let Some(path) = path else { continue };
+        let text = emitter
+            .render(report)
+            .map_err(|e| format!("cannot render the {} report: {e}", emitter.format()))?;
+        write_file(path, &text).map_err(|e| {
+            format!(
+                "cannot write the {} report {}: {e}",
+                emitter.format(),
+                path.display()
+            )
+        })?;
+        written.push((emitter.format(), path.clone()));
+    }
+    Ok(written)
+}
+
+/// Writes `text` to `path`, creating its directory.
+fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, text)
+}
+
+/// A failing trial per file that did not load, so a test run names it.
+fn load_error_trials(errors: &[LoadError]) -> Vec<Trial> {
+    errors
+        .iter()
+        .map(|err| {
+            let message = err.to_string();
+            let name = err
+                .position()
+                .map_or_else(|| message.clone(), |p| p.file.display().to_string());
+            Trial::test(format!("load::{name}"), move || Err(Failed::from(message)))
+        })
+        .collect()
+}
+
+/// Prints `message` as an error and returns `exit`.
+fn fail(message: &str, exit: Exit) -> Exit {
+    eprintln!("error: {message}");
+    exit
+}
+
+/// Prints a line to standard output; a closed output is not an error worth stopping for.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}

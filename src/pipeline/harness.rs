@@ -1,0 +1,73 @@
+//! The `cargo test` entry point: the run pipeline with libtest-mimic trials, its options read from
+//! the same `MXCONFORM_*` environment variables the command line reads.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use libtest_mimic::{Arguments, Trial};
+
+use super::{Driver, Exit, RunOptions, run};
+use crate::case::load_dir;
+use crate::server::TargetSpec;
+
+/// Runs the cases of `root/cases` (unless `MXCONFORM_CASES` names others) as trials; `target`
+/// replaces the options' target when given.
+///
+/// `--list` lists the trials without reaching the target. When libtest's own filter leaves no case
+/// to run, the exit code is libtest's.
+pub fn test_main(root: &Path, target: Option<TargetSpec>) -> ExitCode {
+    let arguments = Arguments::from_args();
+    let mut options = match RunOptions::from_env() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::BadInput.into();
+        }
+    };
+    if let Some(target) = target {
+        options.target = target;
+    }
+    if options.suite.cases.is_none() {
+        options.suite.cases = Some(root.join("cases"));
+        options.suite.snapshots = options
+            .suite
+            .snapshots
+            .or_else(|| Some(root.join("snapshots")));
+    }
+    if arguments.list {
+        return list(&options, &arguments);
+    }
+    match run(&options, Driver::Libtest(arguments)) {
+        Ok(finished) if finished.verdicts.is_empty() && finished.exit != Exit::BadInput => {
+            ExitCode::SUCCESS
+        }
+        Ok(finished) => {
+            for (format, path) in &finished.written {
+                eprintln!("{format} report written to {}", path.display());
+            }
+            finished.exit.into()
+        }
+        Err(exit) => exit.into(),
+    }
+}
+
+/// Lists the trials without reaching the target.
+fn list(options: &RunOptions, arguments: &Arguments) -> ExitCode {
+    let Some(dir) = &options.suite.cases else {
+        return Exit::BadInput.into();
+    };
+    match load_dir(dir) {
+        Ok(catalogue) => {
+            let trials = catalogue
+                .cases
+                .iter()
+                .map(|case| Trial::test(case.id.clone(), || Ok(())))
+                .collect();
+            libtest_mimic::run(arguments, trials).exit_code()
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            Exit::BadInput.into()
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The options of a run, shared by `mxconform run`, `mxconform claims --run` and `cargo test`
+//! (which reads them from the environment).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, ValueEnum};
+
+use crate::case::Level;
+use crate::server::TargetSpec;
+
+/// Where the cases come from.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SuiteArgs {
+    /// A directory of case files (with its claims.yaml) to use instead of the built-in ones.
+    #[arg(long, env = "MXCONFORM_CASES", value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// The snapshots of those cases [default: `snapshots` beside the cases directory].
+    #[arg(long, env = "MXCONFORM_SNAPSHOTS", value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+}
+
+/// How users are created on the target.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RegisterMode {
+    /// The client-server `/register` endpoint with `m.login.dummy`.
+    Open,
+    /// Synapse's shared-secret admin registration; the secret comes from `MXCONFORM_SHARED_SECRET` or a file.
+    SharedSecret,
+}
+
+/// A requirement level as the command line spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    /// MUST claims.
+    Must,
+    /// SHOULD claims.
+    Should,
+    /// MAY claims.
+    May,
+    /// INFO claims.
+    Info,
+}
+
+impl From<LevelArg> for Level {
+    fn from(level: LevelArg) -> Level {
+        match level {
+            LevelArg::Must => Level::Must,
+            LevelArg::Should => Level::Should,
+            LevelArg::May => Level::May,
+            LevelArg::Info => Level::Info,
+        }
+    }
+}
+
+/// Which cases run.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectArgs {
+    /// Only the cases whose id matches this glob (`dm.*`); repeat to add more.
+    #[arg(long = "id", value_name = "GLOB")]
+    pub ids: Vec<String>,
+    /// Only the cases with this tag; repeat to add more.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Only the cases that check a claim whose id matches this glob; repeat to add more.
+    #[arg(long = "claim", value_name = "GLOB")]
+    pub claims: Vec<String>,
+    /// Only the cases that check a claim of this level; repeat to add more.
+    #[arg(long = "level", value_enum, value_name = "LEVEL")]
+    pub levels: Vec<LevelArg>,
+    /// Run shard K of N (`2/4`): the cases split deterministically by id, the shards disjoint.
+    #[arg(long, env = "MXCONFORM_PARTITION", value_name = "K/N")]
+    pub partition: Option<String>,
+    /// Match FILTER against whole case ids rather than substrings.
+    #[arg(long, env = "MXCONFORM_EXACT", value_parser = clap::builder::BoolishValueParser::new())]
+    pub exact: bool,
+    /// Run only the cases whose id contains this text.
+    #[arg(env = "MXCONFORM_FILTER")]
+    pub filter: Option<String>,
+}
+
+/// Where the reports of a run are written.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReportArgs {
+    /// Write a JUnit XML report here.
+    #[arg(long, env = "MXCONFORM_JUNIT", value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON report (versioned, with a JSON Schema: `mxconform schema`) here.
+    #[arg(long, env = "MXCONFORM_JSON", value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write a Markdown summary (for a CI job summary) here.
+    #[arg(long, env = "MXCONFORM_MARKDOWN", value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long, env = "MXCONFORM_HTML", value_name = "PATH")]
+    pub html: Option<PathBuf>,
+}
+
+/// Everything a run needs to know.
+#[derive(Debug, Clone, Args)]
+pub struct RunOptions {
+    /// `fake` (the built-in homeserver), `fake:<profile>`, `synapse` or `synapse@X.Y.Z` (a managed Synapse), or a homeserver's base URL.
+    #[arg(long, env = "MXCONFORM_TARGET", default_value = "fake")]
+    pub target: TargetSpec,
+    /// How to register the fresh users each case needs.
+    #[arg(long, env = "MXCONFORM_REGISTER", value_enum, default_value = "open")]
+    pub register: RegisterMode,
+    /// A file holding the registration shared secret (never pass the secret itself on the command line).
+    #[arg(long, env = "MXCONFORM_SHARED_SECRET_FILE", value_name = "PATH")]
+    pub shared_secret_file: Option<PathBuf>,
+    /// How many cases run at once.
+    #[arg(long, env = "MXCONFORM_TEST_THREADS", default_value_t = 8)]
+    pub test_threads: usize,
+    /// Outcomes expected of this server (YAML: case id → outcome and reason); expected ones do not fail the run.
+    #[arg(long, env = "MXCONFORM_EXPECT", value_name = "FILE")]
+    pub expect: Option<PathBuf>,
+    /// With --expect: report a case expected to fail that passed, but do not fail the run for it.
+    #[arg(long, env = "MXCONFORM_ALLOW_UNEXPECTED_PASS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_unexpected_pass: bool,
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub reports: ReportArgs,
+}
+
+/// The options alone, for reading them from the environment.
+#[derive(Debug, Parser)]
+#[command(name = "mxconform")]
+struct FromEnv {
+    #[command(flatten)]
+    options: RunOptions,
+}
+
+impl RunOptions {
+    /// The options as the `MXCONFORM_*` environment variables set them, defaults elsewhere.
+    pub fn from_env() -> Result<RunOptions, String> {
+        FromEnv::try_parse_from(["mxconform"])
+            .map(|parsed| parsed.options)
+            .map_err(|e| e.to_string())
+    }
+}
