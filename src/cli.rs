@@ -46,6 +46,9 @@ struct MutantsArgs {
     list: bool,
     #[command(flatten)]
     suite: SuiteArgs,
+    /// Write the JSON report (the conformant fake's run, with the matrix) here.
+    #[arg(long, value_name = "PATH")]
+    json: Option<std::path::PathBuf>,
     /// Only the profiles whose name contains this text.
     filter: Option<String>,
 }

@@ -82,6 +82,8 @@ pub struct Matrix {
     pub unguarded: Vec<String>,
     /// How long the whole matrix took.
     pub elapsed: Duration,
+    /// The conformant fake's verdicts, sorted by case id.
+    pub baseline: Vec<Verdict>,
 }
 
 impl Matrix {
@@ -150,7 +152,8 @@ pub async fn matrix(
         runs.push(joined?);
     }
     runs.sort_by_key(|(index, _, _)| *index);
-    let baseline = marks(&runs[0].2);
+    let baseline_verdicts = runs[0].2.clone();
+    let baseline = marks(&baseline_verdicts);
     let rows: Vec<Row> = runs
         .into_iter()
         .map(|(_, profile, verdicts)| row(profile, &verdicts, &baseline))
@@ -170,6 +173,7 @@ pub async fn matrix(
         rows,
         unguarded,
         elapsed: started.elapsed(),
+        baseline: baseline_verdicts,
     })
 }
 

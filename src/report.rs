@@ -5,7 +5,7 @@ mod json;
 pub mod model;
 mod text;
 
-pub use build::{RunFacts, build, claim_verdict};
+pub use build::{RunFacts, build, claim_verdict, millis};
 pub use json::{Json, read};
 pub use model::{FORMAT_VERSION, RunReport};
 pub use text::{claims_table, outcome_sections, spec_gaps};

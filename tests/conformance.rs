@@ -6,5 +6,5 @@ use std::path::Path;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    mxconform::pipeline::harness::test_main(Path::new(env!("CARGO_MANIFEST_DIR")), None)
+    mxconform::pipeline::harness::test_main(Path::new(env!("CARGO_MANIFEST_DIR")), |_| {})
 }

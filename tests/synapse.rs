@@ -26,5 +26,7 @@ fn main() -> ExitCode {
         version: DEFAULT_VERSION.to_string(),
         cache: Path::new(env!("CARGO_TARGET_TMPDIR")).join("mxconform-cache"),
     };
-    test_main(Path::new(env!("CARGO_MANIFEST_DIR")), Some(target))
+    test_main(Path::new(env!("CARGO_MANIFEST_DIR")), |options| {
+        options.target = target;
+    })
 }

@@ -6,6 +6,9 @@ use std::fmt::Write;
 use super::{Exit, MutantsArgs};
 use crate::mutants::{Finding, Matrix, Row, matrix};
 use crate::pipeline::suite::{load_suite, print_load_errors};
+use crate::pipeline::{ReportArgs, write_reports};
+use crate::report::model::{MutantRow, MutantsReport, Selection, TargetInfo};
+use crate::report::{self, RunFacts, millis};
 use crate::server::fake::{Kind, Profile, profiles};
 
 /// `mxconform mutants`.
@@ -50,6 +53,7 @@ pub(super) fn mutants(args: &MutantsArgs) -> Exit {
         }
     };
     let catalogue = &loaded.catalogue;
+    let started = jiff::Timestamp::now();
     let built = runtime.block_on(matrix(
         &catalogue.cases,
         &catalogue.registry,
@@ -59,6 +63,39 @@ pub(super) fn mutants(args: &MutantsArgs) -> Exit {
     match built {
         Ok(matrix) => {
             print!("{}", render(&matrix, args.filter.is_none()));
+            if let Some(path) = &args.json {
+                let mut report = report::build(
+                    RunFacts {
+                        target: TargetInfo {
+                            spec: "fake".into(),
+                            url: String::new(),
+                            server: None,
+                            advertised_versions: Vec::new(),
+                        },
+                        started: started.to_string(),
+                        duration: matrix.elapsed,
+                        selection: Selection {
+                            suite_cases: catalogue.cases.len(),
+                            ..Selection::default()
+                        },
+                    },
+                    &catalogue.registry,
+                    &catalogue.cases,
+                    &matrix.baseline,
+                );
+                report.mutants = Some(matrix_report(&matrix));
+                let reports = ReportArgs {
+                    json: Some(path.clone()),
+                    ..ReportArgs::default()
+                };
+                match write_reports(&report, &reports) {
+                    Ok(_) => println!("json report written to {}", path.display()),
+                    Err(message) => {
+                        eprintln!("error: {message}");
+                        return Exit::BadInput;
+                    }
+                }
+            }
             if matrix.is_clean() || (args.filter.is_some() && matrix.rows_clean()) {
                 Exit::Passed
             } else {
@@ -123,11 +160,7 @@ pub(super) fn render(matrix: &Matrix, whole: bool) -> String {
 }
 
 fn headline(row: &Row) -> String {
-    let (kind, what) = match row.profile.map(|p| p.kind) {
-        Some(Kind::Fault { claim }) => ("fault", claim.to_string()),
-        Some(Kind::Variant) => ("variant", "conformant".to_string()),
-        None => ("baseline", "conformant".to_string()),
-    };
+    let (kind, claim) = kind_and_claim(row);
     let finding = match row.finding {
         Finding::Caught => "caught",
         Finding::Collateral => "CAUGHT WITH COLLATERAL",
@@ -135,5 +168,51 @@ fn headline(row: &Row) -> String {
         Finding::Passed => "passed",
         Finding::WronglyFailed => "WRONGLY FAILED",
     };
+    let what = claim.unwrap_or("conformant");
     format!("{kind:<8} {:<36} {what:<46} {finding}", row.name())
+}
+
+/// The row's kind (`fault`, `variant`, `baseline`) and, for a fault, the claim it breaks.
+fn kind_and_claim(row: &Row) -> (&'static str, Option<&'static str>) {
+    match row.profile.map(|p| p.kind) {
+        Some(Kind::Fault { claim }) => ("fault", Some(claim)),
+        Some(Kind::Variant) => ("variant", None),
+        None => ("baseline", None),
+    }
+}
+
+/// The matrix as the report model keeps it.
+fn matrix_report(matrix: &Matrix) -> MutantsReport {
+    MutantsReport {
+        rows: matrix
+            .rows
+            .iter()
+            .map(|row| {
+                let (kind, claim) = kind_and_claim(row);
+                MutantRow {
+                    profile: row.name().to_string(),
+                    kind: kind.to_string(),
+                    claim: claim.map(str::to_string),
+                    finding: match row.finding {
+                        Finding::Caught => "caught",
+                        Finding::Collateral => "collateral",
+                        Finding::Survived => "survived",
+                        Finding::Passed => "passed",
+                        Finding::WronglyFailed => "wrongly failed",
+                    }
+                    .to_string(),
+                    marks: row
+                        .marks
+                        .iter()
+                        .map(|m| {
+                            let claim = m.claim.as_deref().unwrap_or("no claim");
+                            format!("{}: {} {claim}: {}", m.case_id, m.outcome, m.headline)
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+        unguarded: matrix.unguarded.clone(),
+        duration_ms: millis(matrix.elapsed),
+    }
 }

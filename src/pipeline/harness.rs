@@ -8,14 +8,13 @@ use libtest_mimic::{Arguments, Trial};
 
 use super::{Driver, Exit, RunOptions, run};
 use crate::case::load_dir;
-use crate::server::TargetSpec;
 
-/// Runs the cases of `root/cases` (unless `MXCONFORM_CASES` names others) as trials; `target`
-/// replaces the options' target when given.
+/// Runs the cases of `root/cases` (unless `MXCONFORM_CASES` names others) as trials, with the
+/// options the environment sets, then changed by `configure`.
 ///
 /// `--list` lists the trials without reaching the target. When libtest's own filter leaves no case
 /// to run, the exit code is libtest's.
-pub fn test_main(root: &Path, target: Option<TargetSpec>) -> ExitCode {
+pub fn test_main(root: &Path, configure: impl FnOnce(&mut RunOptions)) -> ExitCode {
     let arguments = Arguments::from_args();
     let mut options = match RunOptions::from_env() {
         Ok(options) => options,
@@ -24,9 +23,7 @@ pub fn test_main(root: &Path, target: Option<TargetSpec>) -> ExitCode {
             return Exit::BadInput.into();
         }
     };
-    if let Some(target) = target {
-        options.target = target;
-    }
+    configure(&mut options);
     if options.suite.cases.is_none() {
         options.suite.cases = Some(root.join("cases"));
         options.suite.snapshots = options
