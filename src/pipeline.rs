@@ -145,7 +145,12 @@ pub fn write_reports(
     report: &RunReport,
     args: &ReportArgs,
 ) -> Result<Vec<(&'static str, PathBuf)>, String> {
-    let asked: [(&Option<PathBuf>, &dyn Emitter); 1] = [(&args.json, &report::Json)];
+    let asked: [(&Option<PathBuf>, &dyn Emitter); 4] = [
+        (&args.junit, &report::Junit),
+        (&args.json, &report::Json),
+        (&args.markdown, &report::Markdown),
+        (&args.html, &report::Html),
+    ];
     let mut written = Vec::new();
     for (path, emitter) in asked {
         let Some(path) = path else { continue };

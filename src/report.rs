@@ -1,12 +1,21 @@
 //! Reports of a run: the report as data, built once, and the emitters that render it.
 
 mod build;
+mod detail;
+mod html;
 mod json;
+mod junit;
+mod markdown;
 pub mod model;
+#[cfg(test)]
+mod sample;
 mod text;
 
 pub use build::{RunFacts, build, claim_verdict, millis};
+pub use html::Html;
 pub use json::{Json, read};
+pub use junit::Junit;
+pub use markdown::Markdown;
 pub use model::{FORMAT_VERSION, RunReport};
 pub use text::{claims_table, outcome_sections, spec_gaps};
 

@@ -116,7 +116,7 @@ pub fn claims_table(registry: &Registry, cases: &[Case], verdicts: Option<&[Verd
 }
 
 /// One claim's outcome in one case, on one line.
-fn describe(outcome: &Outcome) -> String {
+pub(crate) fn describe(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Informational(observation) => {
             format!("informational: {}", observation.summary())
