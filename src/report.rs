@@ -1,13 +1,20 @@
 //! Reports of a run: the report as data, built once, and the emitters that render it.
 
 mod build;
+pub mod compare;
 mod json;
+mod merge;
 pub mod model;
+#[cfg(test)]
+pub(crate) mod sample;
+mod schema;
 mod text;
 
 pub use build::{RunFacts, build, claim_verdict};
 pub use json::{Json, read};
+pub use merge::merge;
 pub use model::{FORMAT_VERSION, RunReport};
+pub use schema::SCHEMA;
 pub use text::{claims_table, outcome_sections, spec_gaps};
 
 /// Renders a report in one output format.
