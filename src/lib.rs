@@ -7,6 +7,7 @@
 pub mod builtin;
 pub mod case;
 pub mod cli;
+pub mod expectations;
 pub mod matcher;
 pub mod mutants;
 pub mod pipeline;

@@ -1,14 +1,19 @@
 //! Reports of a run: the report as data, built once, and the emitters that render it.
 
 mod build;
+pub mod compare;
 mod detail;
+#[cfg(test)]
+pub(crate) mod full_sample;
 mod html;
 mod json;
 mod junit;
 mod markdown;
+mod merge;
 pub mod model;
 #[cfg(test)]
 mod sample;
+mod schema;
 mod text;
 
 pub use build::{RunFacts, build, claim_verdict, millis};
@@ -16,7 +21,9 @@ pub use html::Html;
 pub use json::{Json, read};
 pub use junit::Junit;
 pub use markdown::Markdown;
+pub use merge::merge;
 pub use model::{FORMAT_VERSION, RunReport};
+pub use schema::SCHEMA;
 pub use text::{claims_table, outcome_sections, spec_gaps};
 
 /// Renders a report in one output format.

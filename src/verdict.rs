@@ -284,17 +284,29 @@ impl Outcome {
 
     /// How bad the outcome is, for summarising several into one: higher is worse.
     pub fn severity(&self) -> u8 {
-        match self {
-            Outcome::Skipped(_) => 0,
-            Outcome::Pass => 1,
-            Outcome::Informational(_) => 2,
-            Outcome::NotReached(_) => 3,
-            Outcome::NonStrict(_) => 4,
-            Outcome::Fail(_) => 5,
-            Outcome::Blocked(_) => 6,
-            Outcome::Error(_) => 7,
-        }
+        severity_of_label(self.label()).unwrap_or(u8::MAX)
     }
+}
+
+/// Every outcome's label, least severe first: the one ordering outcomes are summarised by.
+pub const OUTCOME_LABELS: [&str; 8] = [
+    "skipped",
+    "pass",
+    "informational",
+    "not reached",
+    "non-strict",
+    "fail",
+    "blocked",
+    "error",
+];
+
+/// The severity of the outcome labelled `label` (higher is worse); `None` for a text that is
+/// not an outcome's label.
+pub fn severity_of_label(label: &str) -> Option<u8> {
+    OUTCOME_LABELS
+        .iter()
+        .position(|known| *known == label)
+        .and_then(|index| u8::try_from(index).ok())
 }
 
 /// One case's verdict, as recorded for the summary and for reports.
@@ -363,18 +375,23 @@ impl Tally {
     pub fn of(verdicts: &[Verdict]) -> Self {
         let mut tally = Tally::default();
         for verdict in verdicts {
-            let count = match verdict.outcome {
-                Outcome::Pass => &mut tally.passed,
-                Outcome::Fail(_) => &mut tally.failed,
-                Outcome::NonStrict(_) => &mut tally.non_strict,
-                Outcome::Informational(_) => &mut tally.informational,
-                Outcome::Skipped(_) => &mut tally.skipped,
-                Outcome::Blocked(_) | Outcome::NotReached(_) => &mut tally.blocked,
-                Outcome::Error(_) => &mut tally.errors,
-            };
-            *count += 1;
+            tally.add(&verdict.outcome);
         }
         tally
+    }
+
+    /// Counts one more outcome; `not reached` counts as blocked.
+    pub fn add(&mut self, outcome: &Outcome) {
+        let count = match outcome {
+            Outcome::Pass => &mut self.passed,
+            Outcome::Fail(_) => &mut self.failed,
+            Outcome::NonStrict(_) => &mut self.non_strict,
+            Outcome::Informational(_) => &mut self.informational,
+            Outcome::Skipped(_) => &mut self.skipped,
+            Outcome::Blocked(_) | Outcome::NotReached(_) => &mut self.blocked,
+            Outcome::Error(_) => &mut self.errors,
+        };
+        *count += 1;
     }
 }
 
@@ -607,6 +624,25 @@ mod tests {
             outcome,
             Outcome::Skipped("no claim was judged: step 2 left out: `room` was not saved".into())
         );
+    }
+
+    #[test]
+    fn severities_follow_the_label_ordering() {
+        let outcomes = [
+            Outcome::Skipped("r".into()),
+            Outcome::Pass,
+            Outcome::Informational(Observation::default()),
+            Outcome::NotReached("r".into()),
+            Outcome::NonStrict(failure()),
+            Outcome::Fail(failure()),
+            Outcome::Blocked(failure()),
+            Outcome::Error(failure()),
+        ];
+        for (rank, outcome) in outcomes.iter().enumerate() {
+            assert_eq!(usize::from(outcome.severity()), rank, "{outcome:?}");
+            assert_eq!(severity_of_label(outcome.label()), Some(outcome.severity()));
+        }
+        assert_eq!(severity_of_label("not run"), None);
     }
 
     #[test]

@@ -164,7 +164,7 @@ pub fn parse_case(
 }
 
 /// Turns a serde-saphyr error into a load error, recognising unknown keys.
-pub(super) fn yaml_error(file: &Path, err: &serde_saphyr::Error) -> LoadError {
+pub(crate) fn yaml_error(file: &Path, err: &serde_saphyr::Error) -> LoadError {
     let at = match err.location() {
         Some(loc) => Position {
             file: file.to_path_buf(),
