@@ -3,15 +3,17 @@
 mod claims;
 mod list;
 mod mutants;
+mod reports;
 mod run;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::server::TargetSpec;
 
-pub use crate::pipeline::{Exit, RegisterMode, RunOptions, SuiteArgs, registration};
+pub use crate::pipeline::{Exit, RegisterMode, ReportArgs, RunOptions, SuiteArgs, registration};
 
 /// Conformance harness for the Matrix client-server API's Direct Messaging module.
 #[derive(Debug, Parser)]
@@ -31,6 +33,46 @@ enum Command {
     Mutants(MutantsArgs),
     /// Print the claims registry with its coverage; with --run, also each claim's verdict; with --gaps, the spec gaps.
     Claims(ClaimsArgs),
+    /// Lay the JSON reports of several runs side by side: a claims × runs matrix, disagreements first.
+    Compare(CompareArgs),
+    /// Join the JSON reports of the shards of one run (`--partition K/N`) into one report.
+    Merge(MergeArgs),
+    /// Write the expectations file a run implies, from its JSON report.
+    Expectations(ExpectationsArgs),
+    /// Print the JSON Schema of the JSON report.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    /// Write the comparison as Markdown here [default: standard output].
+    #[arg(long, value_name = "PATH")]
+    markdown: Option<PathBuf>,
+    /// Write the comparison as one self-contained HTML page here.
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
+    /// The JSON reports, one per run (implementation or release).
+    #[arg(required = true, value_name = "REPORT")]
+    reports: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    #[command(flatten)]
+    outputs: ReportArgs,
+    /// The JSON reports of the shards.
+    #[arg(required = true, value_name = "REPORT")]
+    reports: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ExpectationsArgs {
+    /// The JSON report of the run.
+    #[arg(long, value_name = "REPORT")]
+    from: PathBuf,
+    /// Write the file here [default: standard output].
+    #[arg(long, short, value_name = "PATH")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -83,7 +125,7 @@ pub fn main() -> ExitCode {
         Command::Claims(args) => {
             args.run && matches!(args.run_args.options.target, TargetSpec::Synapse { .. })
         }
-        Command::List(_) | Command::Mutants(_) => false,
+        _ => false,
     };
     if !manages_a_server {
         end_quietly_on_closed_pipe();
@@ -93,6 +135,10 @@ pub fn main() -> ExitCode {
         Command::List(args) => list::list(&args).into(),
         Command::Claims(args) => claims::claims(&args).into(),
         Command::Mutants(args) => mutants::mutants(&args).into(),
+        Command::Compare(args) => reports::compare(&args).into(),
+        Command::Merge(args) => reports::merge(&args).into(),
+        Command::Expectations(args) => reports::expectations(&args).into(),
+        Command::Schema => reports::schema().into(),
     }
 }
 

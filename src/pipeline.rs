@@ -19,9 +19,11 @@ pub use options::{RegisterMode, ReportArgs, RunOptions, SelectArgs, SuiteArgs};
 pub use suite::{Loaded, registration};
 
 use crate::case::{Case, LoadError};
+use crate::expectations::{self, Expectations};
 use crate::report::model::{ServerInfo, TargetInfo};
 use crate::report::{self, Emitter, RunFacts, RunReport};
 use crate::run::Session;
+use crate::run::session::Excuse;
 use crate::server::TargetSpec;
 use crate::verdict::Verdict;
 use progress::Progress;
@@ -65,6 +67,10 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
             print_load_errors(&loaded.catalogue.errors);
             fail(&message, Exit::BadInput)
         })?;
+    let expected = match &options.expect {
+        Some(path) => Some(Arc::new(load_expectations(path, &loaded.catalogue.cases)?)),
+        None => None,
+    };
     let session =
         Session::start(&options.target, registration, loaded.snapshots.clone()).map_err(|err| {
             print_load_errors(&loaded.catalogue.errors);
@@ -91,7 +97,19 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
         }
         Driver::Libtest(arguments) => {
             let mut trials = load_error_trials(&loaded.catalogue.errors);
-            trials.extend(session.trials(&cases, Arc::new(|_: &Verdict| None)));
+            let excuse: Excuse = match &expected {
+                Some(expected) => {
+                    let expected = Arc::clone(expected);
+                    Arc::new(move |verdict: &Verdict| {
+                        let label = verdict.outcome.label();
+                        expected
+                            .is_excused(&verdict.case_id, label)
+                            .then(|| format!("expected {label}"))
+                    })
+                }
+                None => Arc::new(|_: &Verdict| None),
+            };
+            trials.extend(session.trials(&cases, excuse));
             let _conclusion = libtest_mimic::run(&arguments, trials);
             session.verdicts()
         }
@@ -116,12 +134,24 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
         selection,
     };
     let catalogue = &loaded.catalogue;
-    let report = report::build(facts, &catalogue.registry, &catalogue.cases, &verdicts);
+    let mut report = report::build(facts, &catalogue.registry, &catalogue.cases, &verdicts);
+    let unexpected_passes = match &expected {
+        Some(expected) => expected.apply(&mut report).unexpected_passes.len(),
+        None => 0,
+    };
     let judged = Judged {
         load_errors: !catalogue.errors.is_empty(),
-        unexpected_passes: 0,
+        unexpected_passes: if options.allow_unexpected_pass {
+            0
+        } else {
+            unexpected_passes
+        },
     };
-    let mut exit = exit_code(&verdicts, judged, |_| false);
+    let mut exit = exit_code(&verdicts, judged, |v| {
+        expected
+            .as_ref()
+            .is_some_and(|e| e.is_excused(&v.case_id, v.outcome.label()))
+    });
     let written = match write_reports(&report, &options.reports) {
         Ok(written) => written,
         Err(message) => {
@@ -138,6 +168,22 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
         written,
         exit,
     })
+}
+
+/// Loads an expectations file and checks that every case it names is in the suite.
+fn load_expectations(path: &Path, cases: &[Case]) -> Result<Expectations, Exit> {
+    let expected =
+        expectations::load(path).map_err(|err| fail(&err.to_string(), Exit::BadInput))?;
+    let known: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    let unknown = expected.unknown_cases(&known);
+    if unknown.is_empty() {
+        Ok(expected)
+    } else {
+        for err in &unknown {
+            eprintln!("error: {err}");
+        }
+        Err(Exit::BadInput)
+    }
 }
 
 /// Writes every report `args` asks for; `Err` names the first that could not be written.

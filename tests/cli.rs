@@ -375,3 +375,154 @@ fn a_closed_pipe_ends_output_without_a_panic() {
         assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
     }
 }
+
+/// Writes `text` to a fresh file in `dir` and returns its path as a string.
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+// An expected failure does not fail the run; an unexpected pass does unless allowed; an entry for an
+// unknown case is bad input; `expectations --from` writes the file a run implies.
+#[test]
+fn expectations_excuse_expected_failures_and_catch_unexpected_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let reason = "the profile honours is_direct only with the trusted preset";
+    let entries: String = ["no-preset", "private-chat", "public-chat"]
+        .iter()
+        .map(|c| format!("dm.create-room.flagged-{c}:\n  outcome: fail\n  reason: {reason}\n"))
+        .collect();
+    let file = write(dir.path(), "expected.yaml", &entries);
+    let faulty = [
+        "run",
+        "--target",
+        "fake:flag-needs-preset",
+        "--id",
+        "dm.create-room.*",
+    ];
+    let report = dir.path().join("faulty.json");
+    let mut args = faulty.to_vec();
+    args.extend(["--json", report.to_str().unwrap()]);
+    let stdout = exits_with(&mxconform(&args), 1);
+    assert!(stdout.contains("3 failed"), "{stdout}");
+
+    let mut args = faulty.to_vec();
+    args.extend(["--expect", &file]);
+    let stdout = exits_with(&mxconform(&args), 0);
+    assert!(
+        stdout.contains("as expected (not failures of the run)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("\nfailures:"), "{stdout}");
+
+    let conformant = ["run", "--id", "dm.create-room.*", "--expect", &file];
+    let stdout = exits_with(&mxconform(&conformant), 1);
+    assert!(stdout.contains("unexpected passes"), "{stdout}");
+    let mut args = conformant.to_vec();
+    args.push("--allow-unexpected-pass");
+    exits_with(&mxconform(&args), 0);
+
+    let unknown = write(
+        dir.path(),
+        "unknown.yaml",
+        "dm.create-room.flaged-no-preset:\n  outcome: fail\n  reason: typo\n",
+    );
+    let out = mxconform(&["run", "--expect", &unknown]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("unknown.yaml:1") && stderr.contains("dm.create-room.flagged-no-preset"),
+        "{stderr}"
+    );
+
+    let implied = dir.path().join("implied.yaml");
+    let out = mxconform(&[
+        "expectations",
+        "--from",
+        report.to_str().unwrap(),
+        "-o",
+        implied.to_str().unwrap(),
+    ]);
+    exits_with(&out, 0);
+    let mut args = faulty.to_vec();
+    args.extend(["--expect", implied.to_str().unwrap()]);
+    exits_with(&mxconform(&args), 0);
+}
+
+// The shards of a partitioned run merge back into the whole run; compare lays runs side by side
+// with their disagreements first; schema prints the report's JSON Schema.
+#[test]
+fn shards_merge_into_the_whole_run_and_runs_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let shard = path(&format!("shard-{k}.json"));
+        let partition = format!("{k}/3");
+        exits_with(
+            &mxconform(&["run", "--partition", &partition, "--json", &shard]),
+            0,
+        );
+        shards.push(shard);
+    }
+    let merged = path("merged.json");
+    let mut args = vec!["merge", "--json", merged.as_str()];
+    args.extend(shards.iter().map(String::as_str));
+    exits_with(&mxconform(&args), 0);
+    let merged_report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    let whole = path("whole.json");
+    let stdout = exits_with(&mxconform(&["run", "--json", &whole]), 0);
+    let whole_report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&whole).unwrap()).unwrap();
+    assert_eq!(merged_report["totals"], whole_report["totals"], "{stdout}");
+    let ids = |r: &serde_json::Value| -> Vec<String> {
+        r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&merged_report), ids(&whole_report));
+
+    let faulty = path("faulty.json");
+    exits_with(
+        &mxconform(&[
+            "run",
+            "--target",
+            "fake:flag-needs-preset",
+            "--json",
+            &faulty,
+        ]),
+        1,
+    );
+    let html = path("compare.html");
+    let out = mxconform(&["compare", &whole, &faulty, "--html", &html]);
+    let markdown = exits_with(&out, 0);
+    let disagreements = markdown
+        .find("dm.create-room.invitees-flagged")
+        .expect("the broken claim is listed");
+    let agreements = markdown
+        .find("account-data.per-user-all-devices")
+        .expect("a held claim is listed");
+    assert!(
+        disagreements < agreements,
+        "disagreements come first:\n{markdown}"
+    );
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .contains("id=\"compare-matrix\"")
+    );
+
+    let out = mxconform(&["merge", "--json", &path("bad.json"), &whole, &whole]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a case in two shards is refused"
+    );
+    let schema = exits_with(&mxconform(&["schema"]), 0);
+    assert!(schema.contains("\"format_version\""), "{schema}");
+}

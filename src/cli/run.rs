@@ -25,6 +25,7 @@ pub(super) fn failures(finished: &Finished) -> String {
         .verdicts
         .iter()
         .filter(|v| v.outcome.is_failure())
+        .filter(|v| !met_expectation(finished, &v.case_id))
         .filter_map(|v| {
             let case = finished.cases.iter().find(|c| c.id == v.case_id)?;
             Some(format!("---- {} ----\n{}", v.case_id, explain(case, v)))
@@ -37,8 +38,54 @@ pub(super) fn failures(finished: &Finished) -> String {
     }
 }
 
+/// Whether the case's outcome is the one the expectations file expects.
+fn met_expectation(finished: &Finished, case_id: &str) -> bool {
+    finished
+        .report
+        .cases
+        .iter()
+        .any(|c| c.id == case_id && c.expected.as_ref().is_some_and(|e| e.met))
+}
+
+/// How the run compares with the expectations file, when there is one.
+fn expectations(finished: &Finished) {
+    let Some(summary) = &finished.report.expectations else {
+        return;
+    };
+    let reason = |id: &str| {
+        finished
+            .report
+            .cases
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.expected.as_ref())
+            .map(|e| format!("expected {}: {}", e.outcome, e.reason))
+            .unwrap_or_default()
+    };
+    let sections = [
+        (
+            "as expected (not failures of the run)",
+            &summary.expected_failures,
+        ),
+        (
+            "unexpected passes (the expectations file should lose these entries)",
+            &summary.unexpected_passes,
+        ),
+        ("unexpected outcomes", &summary.unexpected_outcomes),
+    ];
+    for (title, ids) in sections {
+        if !ids.is_empty() {
+            println!("\n{title}, by {}:", summary.file);
+            for id in ids {
+                println!("    {id}: {}", reason(id));
+            }
+        }
+    }
+}
+
 /// The load errors, the tally, the reports written and why a run judged nothing.
 pub(super) fn summary(finished: &Finished) {
+    expectations(finished);
     let errors = &finished.loaded.catalogue.errors;
     print_load_errors(errors);
     if !errors.is_empty() {

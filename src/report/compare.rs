@@ -187,8 +187,8 @@ fn cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{ClaimCase, ClaimReport};
     use crate::report::full_sample::sample;
+    use crate::report::model::{ClaimCase, ClaimReport};
 
     /// Two runs of the sample; in the second, Synapse 1.99 passes `account_data.b-fail` and has
     /// no client claim.

@@ -102,8 +102,8 @@ fn verdict(claim: &ClaimReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::ClaimCase;
     use crate::report::full_sample::sample;
+    use crate::report::model::ClaimCase;
 
     /// The sample split in two shards: the first four cases and the last four.
     fn shards() -> (RunReport, RunReport) {
