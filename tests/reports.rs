@@ -141,6 +141,35 @@ fn a_failing_run_against_the_fake_writes_four_valid_reports() {
     no_secrets(&texts, &[]);
 }
 
+// The mutation matrix's JSON report validates against the same schema and carries the matrix.
+#[test]
+fn the_mutation_matrix_report_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mutants.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_mxconform"))
+        .args([
+            "mutants",
+            "flag-needs-preset",
+            "--json",
+            path.to_str().unwrap(),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let rows = json["mutants"]["rows"].as_array().unwrap();
+    assert_eq!(rows[1]["profile"], "flag-needs-preset");
+    assert_eq!(rows[1]["finding"], "caught");
+}
+
 // Against Synapse by URL with --register shared-secret, and against a managed Synapse, a failing run
 // writes four valid reports, and neither they, the output nor the server log carries a secret.
 #[test]
