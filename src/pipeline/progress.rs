@@ -4,6 +4,28 @@ use std::io::{IsTerminal, Write};
 
 use crate::verdict::{Tally, Verdict};
 
+/// The longest live line, so that it fits a terminal without wrapping.
+const LONGEST_LINE: usize = 100;
+
+/// The outcomes counted so far, those that occurred only.
+fn counts(tally: &Tally) -> String {
+    let all = [
+        (tally.passed, "passed"),
+        (tally.failed, "failed"),
+        (tally.non_strict, "non-strict"),
+        (tally.informational, "informational"),
+        (tally.skipped, "skipped"),
+        (tally.blocked, "blocked"),
+        (tally.errors, "errors"),
+    ];
+    let shown: Vec<String> = all
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    shown.join(", ")
+}
+
 /// Reports each finished case.
 pub struct Progress {
     total: usize,
@@ -26,13 +48,14 @@ impl Progress {
         self.done.push(verdict.clone());
         if self.live {
             let line = format!(
-                "[{}/{}] {} — {} {}",
+                "[{}/{}] {} · {} {}",
                 self.done.len(),
                 self.total,
-                Tally::of(&self.done),
+                counts(&Tally::of(&self.done)),
                 verdict.outcome.label(),
                 verdict.case_id
             );
+            let line: String = line.chars().take(LONGEST_LINE).collect();
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\r\x1b[2K{line}");
             let _ = err.flush();
@@ -52,5 +75,21 @@ impl Progress {
         if self.live {
             let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_live_line_counts_only_the_outcomes_that_occurred() {
+        let tally = Tally {
+            passed: 3,
+            failed: 1,
+            ..Tally::default()
+        };
+        assert_eq!(counts(&tally), "3 passed, 1 failed");
+        assert_eq!(counts(&Tally::default()), "");
     }
 }
