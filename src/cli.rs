@@ -58,8 +58,18 @@ struct CompareArgs {
 
 #[derive(Debug, Args)]
 struct MergeArgs {
-    #[command(flatten)]
-    outputs: ReportArgs,
+    /// Write the merged JUnit XML report here.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Write the merged JSON report here.
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+    /// Write the merged Markdown summary here.
+    #[arg(long, value_name = "PATH")]
+    markdown: Option<PathBuf>,
+    /// Write the merged HTML report here.
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
     /// The JSON reports of the shards.
     #[arg(required = true, value_name = "REPORT")]
     reports: Vec<PathBuf>,

@@ -3,6 +3,7 @@
 
 pub mod exit;
 pub mod harness;
+pub mod notes;
 pub mod options;
 mod progress;
 pub mod select;
@@ -186,7 +187,7 @@ fn load_expectations(path: &Path, cases: &[Case]) -> Result<Expectations, Exit> 
     }
 }
 
-/// Writes every report `args` asks for; `Err` names the first that could not be written.
+/// Writes every report `args` asks for, each one it can; `Err` names those it could not write.
 pub fn write_reports(
     report: &RunReport,
     args: &ReportArgs,
@@ -198,25 +199,33 @@ pub fn write_reports(
         (&args.html, &report::Html),
     ];
     let mut written = Vec::new();
+    let mut errors = Vec::new();
     for (path, emitter) in asked {
         let Some(path) = path else { continue };
-        let text = emitter
-            .render(report)
-            .map_err(|e| format!("cannot render the {} report: {e}", emitter.format()))?;
-        write_file(path, &text).map_err(|e| {
-            format!(
-                "cannot write the {} report {}: {e}",
-                emitter.format(),
-                path.display()
-            )
-        })?;
-        written.push((emitter.format(), path.clone()));
+        let format = emitter.format();
+        match emitter.render(report) {
+            Ok(text) => match write_file(path, &text) {
+                Ok(()) => written.push((format, path.clone())),
+                Err(e) => errors.push(format!(
+                    "cannot write the {format} report {}: {e}",
+                    path.display()
+                )),
+            },
+            Err(e) => errors.push(format!("cannot render the {format} report: {e}")),
+        }
     }
-    Ok(written)
+    if errors.is_empty() {
+        Ok(written)
+    } else {
+        for (format, path) in &written {
+            say(&format!("{format} report written to {}", path.display()));
+        }
+        Err(errors.join("\nerror: "))
+    }
 }
 
 /// Writes `text` to `path`, creating its directory.
-fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::{CompareArgs, Exit, ExpectationsArgs, MergeArgs};
 use crate::expectations::from_report;
-use crate::pipeline::write_reports;
+use crate::pipeline::{ReportArgs, write_file, write_reports};
 use crate::report::{self, RunReport, SCHEMA, compare};
 
 /// Reads a JSON report, or says which file is wrong and why.
@@ -22,7 +22,7 @@ fn read_report(path: &Path) -> Result<RunReport, Exit> {
 /// Writes `text` to `path`, or to standard output when there is no path.
 fn emit(path: Option<&PathBuf>, text: &str, what: &str) -> Result<(), Exit> {
     match path {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => write_file(path, text)
             .map(|()| println!("{what} written to {}", path.display()))
             .map_err(|e| {
                 eprintln!("error: cannot write {}: {e}", path.display());
@@ -87,7 +87,13 @@ pub(super) fn merge(args: &MergeArgs) -> Exit {
             return Exit::BadInput;
         }
     };
-    match write_reports(&merged, &args.outputs) {
+    let outputs = ReportArgs {
+        junit: args.junit.clone(),
+        json: args.json.clone(),
+        markdown: args.markdown.clone(),
+        html: args.html.clone(),
+    };
+    match write_reports(&merged, &outputs) {
         Ok(written) if written.is_empty() => {
             eprintln!(
                 "error: say where the merged report goes: --json, --junit, --markdown or --html"

@@ -2,6 +2,7 @@
 //! summary line and where the reports went.
 
 use super::{Exit, RunArgs};
+use crate::pipeline::notes::{NOTHING_JUDGED, expectations};
 use crate::pipeline::suite::print_load_errors;
 use crate::pipeline::{Driver, Finished, run as run_pipeline};
 use crate::report;
@@ -47,45 +48,9 @@ fn met_expectation(finished: &Finished, case_id: &str) -> bool {
         .any(|c| c.id == case_id && c.expected.as_ref().is_some_and(|e| e.met))
 }
 
-/// How the run compares with the expectations file, when there is one.
-fn expectations(finished: &Finished) {
-    let Some(summary) = &finished.report.expectations else {
-        return;
-    };
-    let reason = |id: &str| {
-        finished
-            .report
-            .cases
-            .iter()
-            .find(|c| c.id == id)
-            .and_then(|c| c.expected.as_ref())
-            .map(|e| format!("expected {}: {}", e.outcome, e.reason))
-            .unwrap_or_default()
-    };
-    let sections = [
-        (
-            "as expected (not failures of the run)",
-            &summary.expected_failures,
-        ),
-        (
-            "unexpected passes (the expectations file should lose these entries)",
-            &summary.unexpected_passes,
-        ),
-        ("unexpected outcomes", &summary.unexpected_outcomes),
-    ];
-    for (title, ids) in sections {
-        if !ids.is_empty() {
-            println!("\n{title}, by {}:", summary.file);
-            for id in ids {
-                println!("    {id}: {}", reason(id));
-            }
-        }
-    }
-}
-
 /// The load errors, the tally, the reports written and why a run judged nothing.
 pub(super) fn summary(finished: &Finished) {
-    expectations(finished);
+    print!("{}", expectations(finished));
     let errors = &finished.loaded.catalogue.errors;
     print_load_errors(errors);
     if !errors.is_empty() {
@@ -96,8 +61,6 @@ pub(super) fn summary(finished: &Finished) {
         println!("{format} report written to {}", path.display());
     }
     if finished.exit == Exit::NothingJudged {
-        eprintln!(
-            "error: every case that ran was skipped, so nothing was judged: the server advertises no specification version their claims need (see the skipped reasons above)"
-        );
+        eprintln!("error: {NOTHING_JUDGED}");
     }
 }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use libtest_mimic::{Arguments, Trial};
 
-use super::{Driver, Exit, RunOptions, run};
+use super::select::select;
+use super::{Driver, Exit, RunOptions, notes, run};
 use crate::case::load_dir;
 
 /// Runs the cases of `root/cases` (unless `MXCONFORM_CASES` names others) as trials, with the
@@ -39,8 +40,12 @@ pub fn test_main(root: &Path, configure: impl FnOnce(&mut RunOptions)) -> ExitCo
             ExitCode::SUCCESS
         }
         Ok(finished) => {
+            eprint!("{}", notes::expectations(&finished));
             for (format, path) in &finished.written {
                 eprintln!("{format} report written to {}", path.display());
+            }
+            if finished.exit == Exit::NothingJudged {
+                eprintln!("error: {}", notes::NOTHING_JUDGED);
             }
             finished.exit.into()
         }
@@ -48,22 +53,24 @@ pub fn test_main(root: &Path, configure: impl FnOnce(&mut RunOptions)) -> ExitCo
     }
 }
 
-/// Lists the trials without reaching the target.
+/// Lists the trials of the selected cases without reaching the target.
 fn list(options: &RunOptions, arguments: &Arguments) -> ExitCode {
     let Some(dir) = &options.suite.cases else {
         return Exit::BadInput.into();
     };
-    match load_dir(dir) {
-        Ok(catalogue) => {
-            let trials = catalogue
-                .cases
+    let selected = load_dir(dir)
+        .map_err(|err| err.to_string())
+        .and_then(|catalogue| select(&catalogue.cases, &options.select));
+    match selected {
+        Ok((cases, _)) => {
+            let trials = cases
                 .iter()
                 .map(|case| Trial::test(case.id.clone(), || Ok(())))
                 .collect();
             libtest_mimic::run(arguments, trials).exit_code()
         }
-        Err(err) => {
-            eprintln!("error: {err}");
+        Err(message) => {
+            eprintln!("error: {message}");
             Exit::BadInput.into()
         }
     }

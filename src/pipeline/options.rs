@@ -56,16 +56,37 @@ impl From<LevelArg> for Level {
 #[derive(Debug, Clone, Default, Args)]
 pub struct SelectArgs {
     /// Only the cases whose id matches this glob (`dm.*`); repeat to add more.
-    #[arg(long = "id", value_name = "GLOB")]
+    #[arg(
+        long = "id",
+        env = "MXCONFORM_ID",
+        value_delimiter = ',',
+        value_name = "GLOB"
+    )]
     pub ids: Vec<String>,
     /// Only the cases with this tag; repeat to add more.
-    #[arg(long = "tag", value_name = "TAG")]
+    #[arg(
+        long = "tag",
+        env = "MXCONFORM_TAG",
+        value_delimiter = ',',
+        value_name = "TAG"
+    )]
     pub tags: Vec<String>,
     /// Only the cases that check a claim whose id matches this glob; repeat to add more.
-    #[arg(long = "claim", value_name = "GLOB")]
+    #[arg(
+        long = "claim",
+        env = "MXCONFORM_CLAIM",
+        value_delimiter = ',',
+        value_name = "GLOB"
+    )]
     pub claims: Vec<String>,
     /// Only the cases that check a claim of this level; repeat to add more.
-    #[arg(long = "level", value_enum, value_name = "LEVEL")]
+    #[arg(
+        long = "level",
+        env = "MXCONFORM_LEVEL",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "LEVEL"
+    )]
     pub levels: Vec<LevelArg>,
     /// Run shard K of N (`2/4`): the cases split deterministically by id, the shards disjoint.
     #[arg(long, env = "MXCONFORM_PARTITION", value_name = "K/N")]

@@ -1,7 +1,6 @@
 //! Choosing the cases of a run: by id glob, tag, claim and level, then one shard of N.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use sha1::{Digest, Sha1};
 
 use super::options::SelectArgs;
 use crate::case::{Case, Level};
@@ -10,7 +9,7 @@ use crate::report::model::Selection;
 /// The cases `args` selects from `cases`, in their order, and the selection as reports record it.
 ///
 /// Within one kind of selector any may match; across kinds all must. A selection that matches
-/// nothing is an error, never an empty run.
+/// nothing is an error, never an empty run; so is a partition into more shards than there are cases.
 pub fn select(cases: &[Case], args: &SelectArgs) -> Result<(Vec<Case>, Selection), String> {
     let ids = globs("--id", &args.ids)?;
     let claims = globs("--claim", &args.claims)?;
@@ -31,7 +30,6 @@ pub fn select(cases: &[Case], args: &SelectArgs) -> Result<(Vec<Case>, Selection
                 .is_none_or(|set| case.claims.iter().any(|c| set.is_match(&c.id)))
         })
         .filter(|case| levels.is_empty() || case.claims.iter().any(|c| levels.contains(&c.level)))
-        .filter(|case| partition.is_none_or(|(k, n)| shard_of(&case.id, n) == k))
         .cloned()
         .collect();
     let selection = Selection {
@@ -40,20 +38,20 @@ pub fn select(cases: &[Case], args: &SelectArgs) -> Result<(Vec<Case>, Selection
         partition: partition.map(|(k, n)| format!("{k}/{n}")),
     };
     if chosen.is_empty() && !cases.is_empty() {
-        let asked = if selection.selectors.is_empty() {
-            "the partition".to_string()
-        } else {
-            selection.selectors.join(" ")
-        };
         return Err(format!(
-            "no case matches {asked}{}; `mxconform list` prints the cases with their levels and claims",
-            selection
-                .partition
-                .as_ref()
-                .map_or(String::new(), |p| format!(" in shard {p}"))
+            "no case matches {}; `mxconform list` prints the cases with their levels and claims",
+            selection.selectors.join(" ")
         ));
     }
-    Ok((chosen, selection))
+    match partition {
+        Some((_, n)) if n > chosen.len() as u64 => Err(format!(
+            "--partition {}: {} cases are selected, too few for {n} shards",
+            selection.partition.as_deref().unwrap_or_default(),
+            chosen.len()
+        )),
+        Some((k, n)) => Ok((shard(chosen, k, n), selection)),
+        None => Ok((chosen, selection)),
+    }
 }
 
 /// The selectors as written: `id:GLOB`, `tag:T`, `claim:GLOB`, `level:L`, `filter:TEXT`.
@@ -107,13 +105,16 @@ fn parse_partition(text: &str) -> Result<(u64, u64), String> {
     Ok((k, n))
 }
 
-/// The 1-based shard of N a case id falls in: stable across runs and machines, and unmoved when
-/// other cases are added or removed.
-fn shard_of(id: &str, shards: u64) -> u64 {
-    let digest = Sha1::digest(id.as_bytes());
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    u64::from_be_bytes(first) % shards + 1
+/// Shard `k` of `n` (1-based): the cases sorted by id and dealt out in turn, so the shards are
+/// disjoint, cover the selection and differ in size by one at most.
+fn shard(mut cases: Vec<Case>, k: u64, n: u64) -> Vec<Case> {
+    cases.sort_by(|a, b| a.id.cmp(&b.id));
+    cases
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| *i as u64 % n == k - 1)
+        .map(|(_, case)| case)
+        .collect()
 }
 
 #[cfg(test)]
@@ -135,19 +136,22 @@ mod tests {
     }
 
     #[test]
-    fn shards_are_disjoint_and_cover_the_suite() {
+    fn shards_are_disjoint_balanced_and_cover_the_suite() {
         let all = ids(SelectArgs::default()).unwrap();
         let mut union: Vec<String> = Vec::new();
-        for k in 1..=3 {
+        let mut sizes = Vec::new();
+        for k in 1..=8 {
             let shard = ids(SelectArgs {
-                partition: Some(format!("{k}/3")),
+                partition: Some(format!("{k}/8")),
                 ..SelectArgs::default()
             })
             .unwrap();
-            assert!(!shard.is_empty(), "shard {k}/3 is empty");
             assert!(shard.iter().all(|id| !union.contains(id)), "shards overlap");
+            sizes.push(shard.len());
             union.extend(shard);
         }
+        let (least, most) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+        assert!(most - least <= 1, "unbalanced shards: {sizes:?}");
         union.sort();
         let mut all_sorted = all.clone();
         all_sorted.sort();
@@ -187,6 +191,13 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.contains("no case matches tag:no-such-tag"), "{err}");
+        let too_many = ids(SelectArgs {
+            ids: vec!["dm.flow.*".into()],
+            partition: Some("1/64".into()),
+            ..SelectArgs::default()
+        })
+        .unwrap_err();
+        assert!(too_many.contains("too few for 64 shards"), "{too_many}");
         for bad in ["0/3", "4/3", "x", "1/0"] {
             let err = ids(SelectArgs {
                 partition: Some(bad.into()),

@@ -10,9 +10,11 @@ use crate::verdict::{Tally, severity_of_label};
 /// and each claim's verdict recomputed, started at the earliest start and lasting as long as the
 /// longest shard.
 ///
-/// `Err` when there is no report, when the reports differ in format version or target, or when
-/// one case is in two of them.
+/// `Err` when there is no report, when the reports differ in format version or target, when one
+/// case is in two of them, or when they are shards (`--partition K/N`) but not every shard 1..N of
+/// one selection, each once.
 pub fn merge(reports: Vec<RunReport>) -> Result<RunReport, String> {
+    complete_partition(&reports)?;
     let mut shards = reports.into_iter().enumerate();
     let Some((_, mut merged)) = shards.next() else {
         return Err("no reports to merge".into());
@@ -64,6 +66,63 @@ pub fn merge(reports: Vec<RunReport>) -> Result<RunReport, String> {
         merged.expectations = Some(summarise(&expectations.file, &merged.cases));
     }
     Ok(merged)
+}
+
+/// Checks that reports written with `--partition` are every shard of one partition of one selection.
+fn complete_partition(reports: &[RunReport]) -> Result<(), String> {
+    let shards: Vec<Option<(u64, u64)>> = reports
+        .iter()
+        .map(|r| {
+            r.selection.partition.as_deref().and_then(|p| {
+                let (k, n) = p.split_once('/')?;
+                Some((k.parse().ok()?, n.parse().ok()?))
+            })
+        })
+        .collect();
+    if shards.iter().all(Option::is_none) {
+        return Ok(());
+    }
+    let Some(Some((_, n))) = shards.first().copied() else {
+        return Err(
+            "report 1 is not a shard (it was not run with --partition), the others are".into(),
+        );
+    };
+    for (i, report) in reports.iter().enumerate() {
+        match shards[i] {
+            Some((_, other)) if other != n => {
+                return Err(format!(
+                    "report {} is a shard of {other}, report 1 of {n}",
+                    i + 1
+                ));
+            }
+            None => return Err(format!("report {} is not a shard of {n}", i + 1)),
+            Some(_) if report.selection.selectors != reports[0].selection.selectors => {
+                return Err(format!(
+                    "report {} selected `{}`, report 1 `{}`: shards of one run share a selection",
+                    i + 1,
+                    report.selection.selectors.join(" "),
+                    reports[0].selection.selectors.join(" ")
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let mut have: Vec<u64> = shards.iter().flatten().map(|(k, _)| *k).collect();
+    have.sort_unstable();
+    let whole: Vec<u64> = (1..=n).collect();
+    if have != whole {
+        let missing: Vec<String> = whole
+            .iter()
+            .filter(|k| !have.contains(k))
+            .map(|k| format!("{k}/{n}"))
+            .collect();
+        return Err(if missing.is_empty() {
+            format!("a shard of {n} is given twice")
+        } else {
+            format!("shards {} are missing", missing.join(", "))
+        });
+    }
+    Ok(())
 }
 
 /// Whether the RFC 3339 time `a` is before `b`; texts that are not such times compare as text.
@@ -183,6 +242,26 @@ mod tests {
         let merged = merge(vec![first, second]).unwrap();
         assert_eq!(merged.claims[0].verdict, "not run");
         assert_eq!(merged.claims[1].verdict, "not testable: a client claim");
+    }
+
+    #[test]
+    fn shards_must_be_the_whole_partition_of_one_selection() {
+        let shard = |k: u64, n: u64, selectors: &[&str]| {
+            let mut report = sample();
+            report.cases.clear();
+            report.selection.partition = Some(format!("{k}/{n}"));
+            report.selection.selectors = selectors.iter().map(|s| s.to_string()).collect();
+            report
+        };
+        assert!(merge(vec![shard(1, 2, &[]), shard(2, 2, &[])]).is_ok());
+        let missing = merge(vec![shard(1, 3, &[]), shard(2, 3, &[])]).unwrap_err();
+        assert!(missing.contains("shards 3/3 are missing"), "{missing}");
+        let other_n = merge(vec![shard(1, 2, &[]), shard(2, 4, &[])]).unwrap_err();
+        assert!(other_n.contains("shard of 4"), "{other_n}");
+        let twice = merge(vec![shard(1, 2, &[]), shard(1, 2, &[]), shard(2, 2, &[])]).unwrap_err();
+        assert!(twice.contains("twice"), "{twice}");
+        let selection = merge(vec![shard(1, 2, &["tag:sync"]), shard(2, 2, &[])]).unwrap_err();
+        assert!(selection.contains("share a selection"), "{selection}");
     }
 
     #[test]
