@@ -523,6 +523,23 @@ fn shards_merge_into_the_whole_run_and_runs_compare() {
         Some(2),
         "a case in two shards is refused"
     );
+    let out = mxconform(&[
+        "merge",
+        "--json",
+        &path("part.json"),
+        &shards[0],
+        &shards[1],
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an incomplete set of shards is refused"
+    );
+    assert!(
+        text(&out.stderr).contains("shards 3/3 are missing"),
+        "{}",
+        text(&out.stderr)
+    );
     let schema = exits_with(&mxconform(&["schema"]), 0);
     assert!(schema.contains("\"format_version\""), "{schema}");
 }
