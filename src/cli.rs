@@ -119,6 +119,7 @@ struct ClaimsArgs {
 
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
+    quiet_insta();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -149,6 +150,15 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => reports::merge(&args).into(),
         Command::Expectations(args) => reports::expectations(&args).into(),
         Command::Schema => reports::schema().into(),
+    }
+}
+
+/// Keeps insta from printing its own snapshot summary: a mismatch or a missing snapshot is reported
+/// with the case's failure, naming the file and how to record it. `INSTA_OUTPUT` set by the user wins.
+fn quiet_insta() {
+    if std::env::var_os("INSTA_OUTPUT").is_none() {
+        // SAFETY: called first thing in `main`, before any other thread is started.
+        unsafe { std::env::set_var("INSTA_OUTPUT", "none") };
     }
 }
 
