@@ -84,20 +84,36 @@ impl fmt::Display for ExpectedLabels {
     }
 }
 
-/// The outcome labels an entry may expect: every label but `pass`.
+/// The labels no entry may expect: a pass is no departure, and only a claim is ever not reached.
+const UNEXPECTABLE: [&str; 2] = ["pass", "not reached"];
+
+/// The outcome labels an entry may expect: a case's outcomes other than `pass`.
 fn expectable() -> impl Iterator<Item = &'static str> {
-    OUTCOME_LABELS.into_iter().filter(|label| *label != "pass")
+    OUTCOME_LABELS
+        .into_iter()
+        .filter(|label| !UNEXPECTABLE.contains(label))
 }
 
-/// The label `written` stands for, accepting `non_strict` and `not_reached` for the labels
-/// reports print; `None` for anything else, `pass` included.
+/// The label `written` stands for, accepting `non_strict` for the label reports print; `None`
+/// for anything else, `pass` and `not reached` included.
 pub fn canonical_label(written: &str) -> Option<&'static str> {
     let spelled = match written {
         "non_strict" => "non-strict",
-        "not_reached" => "not reached",
         other => other,
     };
     expectable().find(|label| *label == spelled)
+}
+
+/// Why `written`, an outcome's label, cannot be expected, if it is `pass` or `not reached`.
+fn refusal(written: &str) -> Option<String> {
+    let why = match written {
+        "pass" => "`pass` is not a departure: a case expected to pass needs no entry",
+        "not reached" | "not_reached" => {
+            "`not reached` is a claim's outcome, never a case's: expect the case's own outcome"
+        }
+        _ => return None,
+    };
+    Some(format!("{why}; expected one of {ExpectedLabels}"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -174,14 +190,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Expectations, ExpectationsError>
         let written = raw_entry.outcome.value.trim();
         let Some(outcome) = canonical_label(written) else {
             let at = at(&raw_entry.outcome.referenced);
-            if written == "pass" {
-                return Err(LoadError::Invalid {
-                    at,
-                    message: format!(
-                        "`pass` is not a departure: a case expected to pass needs no entry; expected one of {ExpectedLabels}"
-                    ),
-                }
-                .into());
+            if let Some(message) = refusal(written) {
+                return Err(LoadError::Invalid { at, message }.into());
             }
             return Err(ExpectationsError::UnknownOutcome {
                 at,

@@ -7,6 +7,11 @@ pub const SECRET_KEYS: &[&str] = &[
     "access_token",
     "refresh_token",
     "password",
+    "new_password",
+    "client_secret",
+    "token",
+    "login_token",
+    "registration_token",
     "mac",
     "registration_shared_secret",
 ];
@@ -43,6 +48,31 @@ mod tests {
         assert_eq!(
             redacted(&body),
             json!({"user_id": "@a:hs", "access_token": "[redacted]", "nested": [{"password": "[redacted]"}]})
+        );
+    }
+
+    #[test]
+    fn every_secret_key_is_redacted_and_other_keys_are_kept() {
+        let body = json!({
+            "new_password": "np",
+            "client_secret": "cs",
+            "auth": {"type": "m.login.token", "token": "t", "session": "s"},
+            "login_token": "lt",
+            "registration_token": "rt",
+            "refresh_token": "ref",
+            "token": null,
+        });
+        assert_eq!(
+            redacted(&body),
+            json!({
+                "new_password": "[redacted]",
+                "client_secret": "[redacted]",
+                "auth": {"type": "m.login.token", "token": "[redacted]", "session": "s"},
+                "login_token": "[redacted]",
+                "registration_token": "[redacted]",
+                "refresh_token": "[redacted]",
+                "token": null,
+            })
         );
     }
 }

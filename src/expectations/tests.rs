@@ -16,7 +16,7 @@ account_data.a-pass:
   outcome: non_strict
   reason: 'a SHOULD, once'
 membership.h-error:
-  outcome: not_reached
+  outcome: blocked
   reason: flaky
 ";
 
@@ -35,7 +35,7 @@ fn entries_keep_their_order_labels_and_lines() {
     );
     assert_eq!(entries[1].outcome, "non-strict");
     assert_eq!(entries[1].reason, "a SHOULD, once");
-    assert_eq!(entries[2].outcome, "not reached");
+    assert_eq!(entries[2].outcome, "blocked");
 }
 
 #[test]
@@ -50,11 +50,29 @@ fn a_bad_label_names_the_line_and_the_labels() {
     let message = err.to_string();
     assert!(message.starts_with("expect/synapse.yaml:2:"), "{message}");
     assert!(
-        message.contains("unknown outcome `fial`, expected one of skipped, informational, not reached, non-strict, fail, blocked, error (did you mean `fail`?)"),
+        message.contains("unknown outcome `fial`, expected one of skipped, informational, non-strict, fail, blocked, error (did you mean `fail`?)"),
         "{message}"
     );
     let err = parsed("dm.x:\n  outcome: pass\n  reason: r\n").unwrap_err();
     assert!(err.to_string().contains("needs no entry"), "{err}");
+}
+
+#[test]
+fn not_reached_is_no_case_outcome_and_names_its_line() {
+    for written in ["not reached", "not_reached"] {
+        let text = format!(
+            "dm.x:\n  outcome: fail\n  reason: r\ndm.y:\n  outcome: {written}\n  reason: r\n"
+        );
+        let message = parsed(&text).unwrap_err().to_string();
+        assert!(message.starts_with("expect/synapse.yaml:5:"), "{message}");
+        assert!(message.contains("never a case's"), "{message}");
+        assert!(
+            !message.contains("one of skipped, informational, not"),
+            "{message}"
+        );
+    }
+    assert_eq!(canonical_label("not reached"), None);
+    assert_eq!(canonical_label("non_strict"), Some("non-strict"));
 }
 
 #[test]
@@ -129,7 +147,7 @@ fn apply_counts_expected_failures_unexpected_passes_and_unexpected_outcomes() {
             .and_then(|c| c.expected.clone())
     };
     assert!(expected("account_data.b-fail").is_some_and(|e| e.met));
-    assert!(expected("membership.h-error").is_some_and(|e| !e.met && e.outcome == "not reached"));
+    assert!(expected("membership.h-error").is_some_and(|e| !e.met && e.outcome == "blocked"));
     assert_eq!(expected("dm.e-skipped"), None);
 }
 

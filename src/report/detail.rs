@@ -48,6 +48,16 @@ pub(crate) fn headline(outcome: &Outcome) -> String {
 
 /// The case's failure in full, each claim's verdict, and the transcript, as plain text.
 pub(crate) fn account(case: &CaseReport) -> String {
+    let mut out = verdicts(case);
+    if !case.transcript.is_empty() {
+        let _ = write!(out, "\ntranscript:\n{}", transcript(&case.transcript));
+    }
+    out
+}
+
+/// The case's failure in full and each claim's verdict, as plain text: [`account`] without
+/// the transcript.
+pub(crate) fn verdicts(case: &CaseReport) -> String {
     let mut out = String::new();
     if let Some(failure) = case.outcome.failure() {
         let _ = writeln!(out, "{failure}");
@@ -61,9 +71,6 @@ pub(crate) fn account(case: &CaseReport) -> String {
             claim.level,
             describe(&claim.outcome)
         );
-    }
-    if !case.transcript.is_empty() {
-        let _ = write!(out, "\ntranscript:\n{}", transcript(&case.transcript));
     }
     out
 }
@@ -174,5 +181,18 @@ mod tests {
             .map(|part| text.find(part).unwrap_or_else(|| panic!("{part}:\n{text}")))
             .collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+
+    #[test]
+    fn the_verdicts_are_the_account_without_the_transcript() {
+        let case = case("dm.create-room.invitees-flagged");
+        let (verdicts, account) = (verdicts(&case), account(&case));
+        assert!(account.starts_with(&verdicts), "{account}");
+        assert!(verdicts.contains("claims:\n  dm.create-room"), "{verdicts}");
+        assert!(!verdicts.contains("transcript:"), "{verdicts}");
+        assert!(
+            !verdicts.contains("/_matrix/client/v3/register"),
+            "{verdicts}"
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::actor::{Minter, provision};
+use super::actor::{Minter, provision, unminted};
 use super::step::{StepFailure, StepScope, execute, label};
 use super::vars::Vars;
 use crate::case::SpecVersion;
@@ -124,17 +124,18 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
                 actors.insert(name.clone(), actor);
             }
             Err(err) => {
+                let failure = Failure::new(
+                    None,
+                    case.file.display().to_string(),
+                    format!("registering actor `{name}`"),
+                    Problem::Provisioning {
+                        reason: err.to_string(),
+                    },
+                );
                 return Execution {
                     stop: Some(Stop::Aborted {
                         step: None,
-                        failure: Failure::new(
-                            None,
-                            case.file.display().to_string(),
-                            format!("registering actor `{name}`"),
-                            Problem::Provisioning {
-                                reason: err.to_string(),
-                            },
-                        ),
+                        failure: presented(failure, &normaliser),
                     }),
                     ..Execution::default()
                 };
@@ -171,16 +172,17 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
                     tokens.insert((name.clone(), step.device), account.access_token);
                 }
                 Err(err) => {
+                    let failure = Failure::new(
+                        Some(index + 1),
+                        format!("{}:{}", case.file.display(), step.line),
+                        format!("logging `{name}` in on device {}", step.device),
+                        Problem::Provisioning {
+                            reason: err.to_string(),
+                        },
+                    );
                     execution.stop = Some(Stop::Aborted {
                         step: Some(index),
-                        failure: Failure::new(
-                            Some(index + 1),
-                            format!("{}:{}", case.file.display(), step.line),
-                            format!("logging `{name}` in on device {}", step.device),
-                            Problem::Provisioning {
-                                reason: err.to_string(),
-                            },
-                        ),
+                        failure: presented(failure, &normaliser),
                     });
                     break;
                 }
@@ -209,7 +211,8 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
             _ => execute(step, scope).await,
         };
         if !report.observed.is_empty() {
-            execution.observed.push((index, report.observed));
+            let observed = report.observed.iter().map(|o| unminted(o)).collect();
+            execution.observed.push((index, observed));
         }
         let Err(failure) = report.result else {
             continue;
@@ -228,6 +231,12 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
     execution
 }
 
+/// A failure as reports show it: ids become their placeholders and minted names their actors'.
+fn presented(mut failure: Failure, normaliser: &Normaliser) -> Failure {
+    failure.rewrite(|text| unminted(&normaliser.rewrite(text)));
+    failure
+}
+
 /// Where a step's failure leaves the case: aborted, blocked (a setup part broke) or broken, with
 /// each claim charged by the parts that check it. Ids in the texts become their placeholders.
 fn stopped(
@@ -240,11 +249,10 @@ fn stopped(
 ) -> Stop {
     let (parts, answer) = match failure {
         StepFailure::Error(problem) => {
-            let mut failure = Failure::new(Some(index + 1), location, action, problem);
-            failure.rewrite(|text| normaliser.rewrite(text));
+            let failure = Failure::new(Some(index + 1), location, action, problem);
             return Stop::Aborted {
                 step: Some(index),
-                failure,
+                failure: presented(failure, normaliser),
             };
         }
         StepFailure::Broken { charges, answer } => (charges, answer),
@@ -257,15 +265,14 @@ fn stopped(
         }
     });
     let failed = |problems: Vec<Problem>| {
-        let mut failure = Failure {
+        let failure = Failure {
             step: Some(index + 1),
             location: location.clone(),
             action: action.clone(),
             problems,
             answer: answer.clone(),
         };
-        failure.rewrite(|text| normaliser.rewrite(text));
-        failure
+        presented(failure, normaliser)
     };
     let mut every: Vec<Problem> = Vec::new();
     for problem in parts.iter().flat_map(|p| &p.problems) {
@@ -298,5 +305,32 @@ fn stopped(
             failure: whole,
             judged,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provisioning_failure_names_actors_not_minted_localparts() {
+        let mut normaliser = Normaliser::new();
+        normaliser.actor("alice", "@mxc-1df67d-24-alice:hs.example");
+        let failure = Failure::new(
+            Some(2),
+            "dm/create.yaml:9".into(),
+            "logging `bob` in on device 2".into(),
+            Problem::Provisioning {
+                reason:
+                    "403 for @mxc-1df67d-25-bob:hs.example after @mxc-1df67d-24-alice:hs.example"
+                        .into(),
+            },
+        );
+        let text = presented(failure, &normaliser).to_string();
+        assert!(
+            text.contains("403 for @bob:[server] after @alice:[server]"),
+            "{text}"
+        );
+        assert!(!text.contains("mxc-"), "{text}");
     }
 }
