@@ -419,9 +419,19 @@ fn expectations_excuse_expected_failures_and_catch_unexpected_passes() {
     let conformant = ["run", "--id", "dm.create-room.*", "--expect", &file];
     let stdout = exits_with(&mxconform(&conformant), 1);
     assert!(stdout.contains("unexpected passes"), "{stdout}");
+    let junit = dir.path().join("allowed.xml");
     let mut args = conformant.to_vec();
-    args.push("--allow-unexpected-pass");
+    args.extend([
+        "--allow-unexpected-pass",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
     exits_with(&mxconform(&args), 0);
+    let junit = std::fs::read_to_string(junit).unwrap();
+    assert!(
+        !junit.contains("<failure"),
+        "an allowed unexpected pass is no JUnit failure:\n{junit}"
+    );
 
     let unknown = write(
         dir.path(),

@@ -25,7 +25,7 @@ pub(crate) enum Standing<'a> {
 pub(crate) fn standing(case: &CaseReport) -> Standing<'_> {
     match &case.expected {
         Some(expected) if expected.met => Standing::Expected(expected),
-        Some(expected) if matches!(case.outcome, Outcome::Pass) => {
+        Some(expected) if matches!(case.outcome, Outcome::Pass) && !expected.allowed => {
             Standing::UnexpectedPass(expected)
         }
         _ => Standing::AsIs,

@@ -112,6 +112,7 @@ pub(crate) fn sample() -> RunReport {
         outcome: "fail".into(),
         reason: "https://github.com/element-hq/synapse/issues/1".into(),
         met: true,
+        allowed: false,
     });
     RunReport {
         format_version: super::FORMAT_VERSION,

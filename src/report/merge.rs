@@ -301,6 +301,7 @@ mod tests {
             outcome: "fail".into(),
             reason: "r".into(),
             met: false,
+            allowed: false,
         });
         let merged = merge(vec![first, second]).unwrap();
         let summary = merged.expectations.unwrap();

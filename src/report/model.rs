@@ -115,6 +115,9 @@ pub struct Expected {
     pub reason: String,
     /// Whether the run met the expectation.
     pub met: bool,
+    /// A pass the file did not expect, which `--allow-unexpected-pass` lets stand as a pass.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allowed: bool,
 }
 
 /// How the run compares with an expectations file.
