@@ -79,16 +79,21 @@ pub fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn claim_report(claim: &Claim, verdicts: &[Verdict]) -> ClaimReport {
-    let judged: Vec<(&str, &Outcome)> = verdicts
+/// Each case that judged the claim `id`, with the claim's outcome there.
+pub fn judged<'a>(id: &str, verdicts: &'a [Verdict]) -> Vec<(&'a str, &'a Outcome)> {
+    verdicts
         .iter()
         .flat_map(|v| {
             v.claims
                 .iter()
-                .filter(|c| c.claim == claim.id)
+                .filter(|c| c.claim == id)
                 .map(|c| (v.case_id.as_str(), &c.outcome))
         })
-        .collect();
+        .collect()
+}
+
+fn claim_report(claim: &Claim, verdicts: &[Verdict]) -> ClaimReport {
+    let judged = judged(&claim.id, verdicts);
     ClaimReport {
         id: claim.id.clone(),
         subject: claim.subject,

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::build::judged;
 use super::claim_verdict;
 use crate::case::{Case, Registry, Subject};
 use crate::verdict::{Outcome, Verdict};
@@ -61,16 +62,7 @@ pub fn claims_table(registry: &Registry, cases: &[Case], verdicts: Option<&[Verd
             .filter(|case| case.claims.iter().any(|c| c.id == claim.id))
             .map(|case| case.id.as_str())
             .collect();
-        let judged: Vec<(&str, &Outcome)> = verdicts
-            .unwrap_or_default()
-            .iter()
-            .flat_map(|v| {
-                v.claims
-                    .iter()
-                    .filter(|c| c.claim == claim.id)
-                    .map(|c| (v.case_id.as_str(), &c.outcome))
-            })
-            .collect();
+        let judged = judged(&claim.id, verdicts.unwrap_or_default());
         let verdict = match (&claim.not_testable, claim.subject) {
             (None, Subject::Server) if verdicts.is_none() => String::new(),
             _ => claim_verdict(claim, judged.iter().map(|(_, o)| *o)),
