@@ -29,7 +29,8 @@ fn counts(tally: &Tally) -> String {
 /// Reports each finished case.
 pub struct Progress {
     total: usize,
-    done: Vec<Verdict>,
+    done: usize,
+    tally: Tally,
     live: bool,
 }
 
@@ -38,20 +39,22 @@ impl Progress {
     pub fn new(total: usize) -> Self {
         Progress {
             total,
-            done: Vec::new(),
+            done: 0,
+            tally: Tally::default(),
             live: std::io::stderr().is_terminal(),
         }
     }
 
     /// Records a finished case and shows it.
     pub fn finished(&mut self, verdict: &Verdict) {
-        self.done.push(verdict.clone());
+        self.done += 1;
+        self.tally.add(&verdict.outcome);
         if self.live {
             let line = format!(
                 "[{}/{}] {} · {} {}",
-                self.done.len(),
+                self.done,
                 self.total,
-                counts(&Tally::of(&self.done)),
+                counts(&self.tally),
                 verdict.outcome.label(),
                 verdict.case_id
             );
