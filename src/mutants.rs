@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use crate::case::{Case, Level, Registry, Subject};
+use crate::run::bounds::Bounds;
 use crate::run::suite::{prepare, run_all};
 use crate::server::fake::{Kind, Profile};
 use crate::server::{Registration, TargetError, TargetSpec};
@@ -140,7 +141,8 @@ pub async fn matrix(
         let (cases, snapshots, slots) = (cases.to_vec(), snapshots.clone(), Arc::clone(&slots));
         tasks.spawn(async move {
             let target = TargetSpec::Fake(profile.map(|p| p.deviation));
-            let (_connected, mut run) = prepare(&target, Registration::Open, snapshots).await?;
+            let (_connected, mut run) =
+                prepare(&target, Registration::Open, snapshots, Bounds::default()).await?;
             run.compare_only = true;
             run.within_cap = Some(WITHIN_CAP);
             let verdicts = run_all(Arc::new(run), &cases, slots, |_| {}).await;

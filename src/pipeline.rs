@@ -72,16 +72,21 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
         Some(path) => Some(Arc::new(load_expectations(path, &loaded.catalogue.cases)?)),
         None => None,
     };
-    let session =
-        Session::start(&options.target, registration, loaded.snapshots.clone()).map_err(|err| {
-            print_load_errors(&loaded.catalogue.errors);
-            let exit = if loaded.catalogue.errors.is_empty() {
-                Exit::Unreachable
-            } else {
-                Exit::BadInput
-            };
-            fail(&err.to_string(), exit)
-        })?;
+    let session = Session::start(
+        &options.target,
+        registration,
+        loaded.snapshots.clone(),
+        options.time.bounds(),
+    )
+    .map_err(|err| {
+        print_load_errors(&loaded.catalogue.errors);
+        let exit = if loaded.catalogue.errors.is_empty() {
+            Exit::Unreachable
+        } else {
+            Exit::BadInput
+        };
+        fail(&err.to_string(), exit)
+    })?;
     match &options.target {
         TargetSpec::Url(_) => say(&format!("target: {}", options.target)),
         other => say(&format!("target: {other} ({})", session.target_url())),
@@ -115,6 +120,11 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
             session.verdicts()
         }
     };
+    if let Some(reason) = session.stopped_answering() {
+        say(&format!(
+            "error: {reason}; the cases after it ended as errors without being sent"
+        ));
+    }
     if verdicts.iter().any(|v| v.outcome.is_failure())
         && let Some(log) = session.keep_server_log()
     {

@@ -1,6 +1,7 @@
 //! Running cases: actors, variables, steps, `/sync` waits and the libtest-mimic trials.
 
 pub mod actor;
+pub mod bounds;
 pub mod case;
 pub mod expect;
 pub mod session;

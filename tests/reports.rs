@@ -208,7 +208,9 @@ fn failing_runs_against_synapse_write_four_valid_reports_without_secrets() {
         version: DEFAULT_VERSION.to_string(),
         cache: synapse_cache(),
     };
-    let connected = runtime.block_on(target.connect()).expect("Synapse starts");
+    let connected = runtime
+        .block_on(target.connect(Default::default()))
+        .expect("Synapse starts");
     let synapse = connected.synapse().expect("a managed Synapse");
     let log = synapse.keep_log();
     let config = std::fs::read_to_string(log.with_file_name("homeserver.yaml")).unwrap();

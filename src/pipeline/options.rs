@@ -2,10 +2,13 @@
 //! (which reads them from the environment).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, ValueEnum};
 
 use crate::case::Level;
+use crate::run::bounds::Bounds;
+use crate::server::Limits;
 use crate::server::TargetSpec;
 
 /// Where the cases come from.
@@ -116,6 +119,43 @@ pub struct ReportArgs {
     pub html: Option<PathBuf>,
 }
 
+/// How long requests, cases and the run may take.
+#[derive(Debug, Clone, Args)]
+pub struct TimeArgs {
+    /// The longest one request may take, connection and whole answer included (`/sync` long-polls ask for at most half of it).
+    #[arg(long, env = "MXCONFORM_REQUEST_TIMEOUT", value_parser = duration, default_value = "10s")]
+    pub request_timeout: Duration,
+    /// The longest one case may take, its `/sync` waits included; a case that runs over is an error.
+    #[arg(long, env = "MXCONFORM_CASE_TIMEOUT", value_parser = duration, default_value = "60s")]
+    pub case_timeout: Duration,
+    /// The longest the whole run may take; cases still running or waiting then end as errors.
+    #[arg(long, env = "MXCONFORM_RUN_TIMEOUT", value_parser = duration, default_value = "30m")]
+    pub run_timeout: Duration,
+}
+
+impl TimeArgs {
+    /// The bounds these options set.
+    pub fn bounds(&self) -> Bounds {
+        Bounds {
+            limits: Limits {
+                request: self.request_timeout,
+                ..Limits::default()
+            },
+            case: self.case_timeout,
+            run: self.run_timeout,
+        }
+    }
+}
+
+/// A positive duration such as `10s`, `500ms` or `2m`.
+fn duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("expected a duration above zero".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("{e}; expected a duration such as 10s, 500ms or 2m")),
+    }
+}
+
 /// Everything a run needs to know.
 #[derive(Debug, Clone, Args)]
 pub struct RunOptions {
@@ -137,6 +177,8 @@ pub struct RunOptions {
     /// With --expect: report a case expected to fail that passed, but do not fail the run for it.
     #[arg(long, env = "MXCONFORM_ALLOW_UNEXPECTED_PASS", value_parser = clap::builder::BoolishValueParser::new())]
     pub allow_unexpected_pass: bool,
+    #[command(flatten)]
+    pub time: TimeArgs,
     #[command(flatten)]
     pub suite: SuiteArgs,
     #[command(flatten)]

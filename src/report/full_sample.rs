@@ -93,6 +93,10 @@ pub(crate) fn sample() -> RunReport {
                 Problem::Harness {
                     reason: "task panicked".into(),
                 },
+                Problem::TimedOut {
+                    what: "the case (--case-timeout)".into(),
+                    limit_ms: 60_000,
+                },
             ])),
         ),
     ];

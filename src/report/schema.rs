@@ -64,6 +64,7 @@ mod tests {
             "transport",
             "provisioning",
             "harness",
+            "timed_out",
         ] {
             assert!(text.contains(&format!("\"kind\":\"{kind}\"")), "{kind}");
         }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::actor::{Minter, provision, unminted};
+use super::bounds::{Bounds, Deadline};
 use super::step::{StepFailure, StepScope, execute, label};
 use super::vars::Vars;
 use crate::case::SpecVersion;
@@ -37,6 +38,10 @@ pub struct Run {
     pub compare_only: bool,
     /// The longest any `sync_until` waits, whatever its case asks (for targets that answer at once).
     pub within_cap: Option<Duration>,
+    /// The deadlines of cases and of the run.
+    pub bounds: Bounds,
+    /// When the run started.
+    pub started: tokio::time::Instant,
 }
 
 /// Runs `case` against the run's target and returns its verdict, judged by the case's level.
@@ -50,7 +55,10 @@ pub async fn run_case(run: &Run, case: &Case) -> Verdict {
             let skipped = Outcome::Skipped(reason);
             (skipped.clone(), every_claim(case, &skipped))
         }
-        None => judge(case, &recorder.scope(execute_case(run, case)).await),
+        None => judge(
+            case,
+            &recorder.scope(within_deadline(run, case, &recorder)).await,
+        ),
     };
     let keeps_transcript = outcome.is_failure() || matches!(outcome, Outcome::NonStrict(_));
     Verdict {
@@ -64,6 +72,22 @@ pub async fn run_case(run: &Run, case: &Case) -> Verdict {
         } else {
             Vec::new()
         },
+    }
+}
+
+/// Carries the case out, ending it as an error when it runs into its deadline or the run's.
+async fn within_deadline(run: &Run, case: &Case, recorder: &Recorder) -> Execution {
+    let (deadline, left) = Deadline::for_case(&run.bounds, run.started);
+    match tokio::time::timeout(left, execute_case(run, case)).await {
+        Ok(execution) => execution,
+        Err(_) => {
+            let step = recorder.step();
+            let location = match step.and_then(|s| case.steps.get(s - 1)) {
+                Some(at) => format!("{}:{}", case.file.display(), at.line),
+                None => case.file.display().to_string(),
+            };
+            deadline.passed(step, location)
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use libtest_mimic::{Completion, Failed, Trial};
 use tokio::runtime::Runtime;
 
+use super::bounds::Bounds;
 use super::case::{Run, run_case};
 use super::suite::{prepare, run_all};
 use crate::case::Case;
@@ -28,11 +29,12 @@ pub struct Session {
 pub type Excuse = Arc<dyn Fn(&Verdict) -> Option<String> + Send + Sync>;
 
 impl Session {
-    /// Starts the runtime, brings up or reaches the target and checks that it answers.
+    /// Starts the runtime, brings up or reaches the target within `bounds` and checks that it answers.
     pub fn start(
         target: &TargetSpec,
         registration: Registration,
         snapshots: PathBuf,
+        bounds: Bounds,
     ) -> Result<Session, TargetError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -42,7 +44,8 @@ impl Session {
                 url: target.to_string(),
                 reason: format!("cannot start the async runtime: {e}"),
             })?;
-        let (connected, run) = runtime.block_on(prepare(target, registration, snapshots))?;
+        let (connected, run) =
+            runtime.block_on(prepare(target, registration, snapshots, bounds))?;
         let software = match target {
             TargetSpec::Fake(_) => {
                 Some(("mxconform fake".into(), env!("CARGO_PKG_VERSION").into()))
@@ -91,6 +94,11 @@ impl Session {
         let slots = Arc::new(tokio::sync::Semaphore::new(threads.max(1)));
         self.runtime
             .block_on(run_all(Arc::clone(&self.run), cases, slots, finished))
+    }
+
+    /// Why requests stopped being sent, when the target stopped answering during the run.
+    pub fn stopped_answering(&self) -> Option<String> {
+        self.connected.homeserver.breaker_open()
     }
 
     /// The base URL of the target.

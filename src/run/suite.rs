@@ -6,18 +6,21 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 use super::actor::Minter;
+use super::bounds::Bounds;
 use super::case::{Run, run_case};
 use crate::case::{Case, SpecVersion};
 use crate::server::{Connected, Registration, TargetError, TargetSpec};
 use crate::verdict::Verdict;
 
-/// Brings `target` up (or reaches it), reads `/versions` and prepares what the cases of a run share.
+/// Brings `target` up (or reaches it) within `bounds`, reads `/versions` and prepares what the
+/// cases of a run share.
 pub async fn prepare(
     target: &TargetSpec,
     registration: Registration,
     snapshots: PathBuf,
+    bounds: Bounds,
 ) -> Result<(Connected, Run), TargetError> {
-    let connected = target.connect().await?;
+    let connected = target.connect(bounds.limits).await?;
     let registration = connected.registration().unwrap_or(registration);
     // insta resolves a relative snapshot path against the source file, so anchor it here.
     let snapshots = std::path::absolute(&snapshots).unwrap_or(snapshots);
@@ -32,6 +35,8 @@ pub async fn prepare(
         advertised,
         compare_only: false,
         within_cap: None,
+        bounds,
+        started: tokio::time::Instant::now(),
     };
     Ok((connected, run))
 }

@@ -54,7 +54,7 @@ pub async fn sync_until(
         }
         let mut path = format!(
             "/_matrix/client/v3/sync?timeout={}",
-            remaining.min(LONGEST_POLL).as_millis()
+            poll_for(remaining, hs.limits().request).as_millis()
         );
         if let Some(since) = &since {
             path.push_str(&format!("&since={}", query_value(since)));
@@ -92,6 +92,12 @@ pub async fn sync_until(
             .map(str::to_string)
             .or(since);
     }
+}
+
+/// How long one long-poll asks the server to hold: what is left of the wait, at most
+/// [`LONGEST_POLL`], and at most half the request timeout so the answer fits inside it.
+fn poll_for(remaining: Duration, request_timeout: Duration) -> Duration {
+    remaining.min(LONGEST_POLL).min(request_timeout / 2)
 }
 
 /// Against an array, a `contains` object names one element that must be present.

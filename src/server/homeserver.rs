@@ -1,9 +1,11 @@
 //! HTTP access to a homeserver's client-server API, with bounded retries on rate limits.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
+use super::limits::{Breaker, Limits};
 use super::transcript::{Exchange, record};
 
 /// How many times a rate-limited request is retried before its 429 is returned.
@@ -36,6 +38,17 @@ pub enum TargetError {
     },
 }
 
+impl TargetError {
+    /// A transport failure of `method path`.
+    fn transport(method: &str, path: &str, reason: String) -> Self {
+        TargetError::Transport {
+            method: method.to_string(),
+            path: path.to_string(),
+            reason,
+        }
+    }
+}
+
 /// A request body.
 #[derive(Debug, Clone)]
 pub enum Payload {
@@ -54,18 +67,19 @@ pub struct Response {
     pub body: Value,
 }
 
-/// One homeserver, reached through a shared HTTP client.
+/// One homeserver, reached through a shared HTTP client, within the run's [`Limits`].
 #[derive(Debug, Clone)]
 pub struct Homeserver {
     base: String,
     client: reqwest::Client,
+    limits: Limits,
+    breaker: Arc<Breaker>,
 }
 
-/// The HTTP client shared by every request of a run.
+/// The HTTP client shared by every request of a run; each request's own deadline comes from [`Limits`].
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(Duration::from_secs(90))
         .user_agent(concat!("mxconform/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default()
@@ -77,7 +91,33 @@ impl Homeserver {
         Homeserver {
             base: base.trim_end_matches('/').to_string(),
             client,
+            limits: Limits::default(),
+            breaker: Arc::default(),
         }
+    }
+
+    /// The same homeserver with other limits, and a breaker of its own.
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Homeserver {
+            limits,
+            breaker: Arc::default(),
+            ..self
+        }
+    }
+
+    /// The limits every request keeps to.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Why no more requests are sent, once the target has stopped answering.
+    pub fn breaker_open(&self) -> Option<String> {
+        self.breaker.open()
+    }
+
+    /// How many requests were sent to this homeserver (and its clones) so far.
+    pub fn requests_sent(&self) -> u64 {
+        self.breaker.sent()
     }
 
     /// The base URL.
@@ -119,7 +159,11 @@ impl Homeserver {
                 .filter(|r| r.status == 200)
                 .map(|r| r.body)
         };
-        if let Some(body) = ask("/_matrix/federation/v1/version").await
+        let (federation, admin) = tokio::join!(
+            ask("/_matrix/federation/v1/version"),
+            ask("/_synapse/admin/v1/server_version")
+        );
+        if let Some(body) = federation
             && let (Some(name), Some(version)) = (
                 body.pointer("/server/name").and_then(Value::as_str),
                 body.pointer("/server/version").and_then(Value::as_str),
@@ -127,8 +171,8 @@ impl Homeserver {
         {
             return Some((name.to_string(), version.to_string()));
         }
-        let body = ask("/_synapse/admin/v1/server_version").await?;
-        let version = body.get("server_version").and_then(Value::as_str)?;
+        let admin = admin?;
+        let version = admin.get("server_version").and_then(Value::as_str)?;
         Some(("Synapse".to_string(), version.to_string()))
     }
 
@@ -143,7 +187,14 @@ impl Homeserver {
         let mut attempt = 0;
         loop {
             let started = std::time::Instant::now();
-            let sent = self.send_once(method, path, token, payload).await;
+            let sent = match self.breaker.open() {
+                Some(reason) => Err(TargetError::transport(
+                    method,
+                    path,
+                    format!("not sent: {reason}"),
+                )),
+                None => self.send_bounded(method, path, token, payload).await,
+            };
             record(Exchange {
                 step: None,
                 method: method.to_string(),
@@ -167,6 +218,30 @@ impl Homeserver {
         }
     }
 
+    /// Sends one request within the request deadline, keeping the breaker's count.
+    async fn send_bounded(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        payload: Option<&Payload>,
+    ) -> Result<Response, TargetError> {
+        self.breaker.sending();
+        let limit = self.limits.request;
+        let sent = tokio::time::timeout(limit, self.send_once(method, path, token, payload))
+            .await
+            .unwrap_or_else(|_| {
+                let waited = humantime::format_duration(limit);
+                let reason = format!("no complete answer within {waited} (--request-timeout)");
+                Err(TargetError::transport(method, path, reason))
+            });
+        match &sent {
+            Ok(_) => self.breaker.answered(),
+            Err(err) => self.breaker.failed(&err.to_string()),
+        }
+        sent
+    }
+
     async fn send_once(
         &self,
         method: &str,
@@ -174,11 +249,7 @@ impl Homeserver {
         token: Option<&str>,
         payload: Option<&Payload>,
     ) -> Result<Response, TargetError> {
-        let transport = |reason: String| TargetError::Transport {
-            method: method.to_string(),
-            path: path.to_string(),
-            reason,
-        };
+        let transport = |reason: String| TargetError::transport(method, path, reason);
         let method_value =
             reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| transport(e.to_string()))?;
         let mut request = self
@@ -202,7 +273,7 @@ impl Homeserver {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let text = response.text().await.map_err(|e| transport(describe(e)))?;
+        let text = self.read_body(response).await.map_err(transport)?;
         let mut body = if text.trim().is_empty() {
             Value::Null
         } else {
@@ -215,6 +286,28 @@ impl Homeserver {
                 .or_insert(Value::from(seconds.saturating_mul(1000)));
         }
         Ok(Response { status, body })
+    }
+}
+
+impl Homeserver {
+    /// Reads an answer's body as text, refusing one larger than the limit before reading it all.
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<String, String> {
+        let cap = self.limits.largest_body;
+        let too_large = || format!("the answer's body is larger than {cap} bytes");
+        if response
+            .content_length()
+            .is_some_and(|length| length > cap as u64)
+        {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(describe)? {
+            if bytes.len() + chunk.len() > cap {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 }
 

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use super::fake::{Deviation, FakeHomeserver, Profile, profiles};
 use super::homeserver::{Homeserver, TargetError, client};
+use super::limits::Limits;
 use super::provision::Registration;
 use super::synapse::{DEFAULT_VERSION, ManagedSynapse, install};
 use crate::case::error::closest;
@@ -130,8 +131,9 @@ impl Connected {
 }
 
 impl TargetSpec {
-    /// Starts the fake or a managed Synapse, or reaches the URL, and checks that `/versions` answers.
-    pub async fn connect(&self) -> Result<Connected, TargetError> {
+    /// Starts the fake or a managed Synapse, or reaches the URL, and checks that `/versions`
+    /// answers; every later request keeps to `limits`.
+    pub async fn connect(&self, limits: Limits) -> Result<Connected, TargetError> {
         let (owned, url) = match self {
             TargetSpec::Fake(deviation) => {
                 let fake = FakeHomeserver::start_with(*deviation).await;
@@ -147,7 +149,7 @@ impl TargetSpec {
                 (Owned::Synapse(synapse), url)
             }
         };
-        let homeserver = Homeserver::new(&url, client());
+        let homeserver = Homeserver::new(&url, client()).with_limits(limits);
         let versions = homeserver.versions().await?;
         Ok(Connected {
             homeserver,

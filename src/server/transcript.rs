@@ -99,6 +99,11 @@ impl Recorder {
         RECORDER.scope(self.clone(), future).await
     }
 
+    /// The 1-based step the case is at; `None` while its users are set up.
+    pub fn step(&self) -> Option<usize> {
+        self.lock().step
+    }
+
     /// The exchanges recorded so far, leaving none behind.
     pub fn take(&self) -> Vec<Exchange> {
         std::mem::take(&mut self.lock().exchanges)

@@ -62,6 +62,13 @@ pub enum Problem {
         /// What the HTTP client reported.
         reason: String,
     },
+    /// The case, or the run, did not finish within its deadline.
+    TimedOut {
+        /// Which deadline: the case's or the run's, with the option that sets it.
+        what: String,
+        /// The deadline, in milliseconds.
+        limit_ms: u64,
+    },
     /// A user could not be registered or logged in.
     Provisioning {
         /// What went wrong.
@@ -88,6 +95,7 @@ impl Problem {
             Problem::SyncDeadline { .. } => "sync_deadline",
             Problem::Save { .. } => "save",
             Problem::Transport { .. } => "transport",
+            Problem::TimedOut { .. } => "timed_out",
             Problem::Provisioning { .. } => "provisioning",
             Problem::Harness { .. } => "harness",
         }
@@ -96,7 +104,9 @@ impl Problem {
     /// Applies `rewrite` to every text the problem carries from the server's answer.
     pub fn rewrite(&mut self, rewrite: &mut impl FnMut(&str) -> String) {
         let texts: Vec<&mut String> = match self {
-            Problem::Status { .. } | Problem::Errcode { .. } => Vec::new(),
+            Problem::Status { .. } | Problem::Errcode { .. } | Problem::TimedOut { .. } => {
+                Vec::new()
+            }
             Problem::Body {
                 pointer,
                 expected,
@@ -167,6 +177,11 @@ impl fmt::Display for Problem {
                 write!(f, "nothing at {pointer} to save as `{name}`")
             }
             Problem::Transport { reason } => write!(f, "{reason}"),
+            Problem::TimedOut { what, limit_ms } => write!(
+                f,
+                "{what} did not finish within {}",
+                humantime::format_duration(std::time::Duration::from_millis(*limit_ms))
+            ),
             Problem::Provisioning { reason } => write!(f, "{reason}"),
             Problem::Harness { reason } => write!(f, "the harness failed: {reason}"),
         }
