@@ -1,6 +1,7 @@
 //! One run pipeline for the command line and `cargo test`: load the suite, select cases, bring the
 //! target up, run the cases, judge them, build and write the reports, and decide the exit code.
 
+pub mod cost;
 pub mod exit;
 pub mod harness;
 pub mod notes;
@@ -27,6 +28,7 @@ use crate::run::Session;
 use crate::run::session::Excuse;
 use crate::server::TargetSpec;
 use crate::verdict::Verdict;
+use cost::Meter;
 use progress::Progress;
 use suite::{load_suite, print_load_errors};
 
@@ -93,6 +95,7 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
     }
     let started = jiff::Timestamp::now();
     let clock = Instant::now();
+    let meter = Meter::start(&session);
     let verdicts = match driver {
         Driver::Console => {
             let mut progress = Progress::new(cases.len());
@@ -120,6 +123,7 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
             session.verdicts()
         }
     };
+    let cost = meter.finish(&session);
     if let Some(reason) = session.stopped_answering() {
         say(&format!(
             "error: {reason}; the cases after it ended as errors without being sent"
@@ -143,6 +147,7 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
         started: started.to_string(),
         duration: clock.elapsed(),
         selection,
+        cost: Some(cost),
     };
     let catalogue = &loaded.catalogue;
     let mut report = report::build(facts, &catalogue.registry, &catalogue.cases, &verdicts);

@@ -22,7 +22,7 @@ pub use json::{Json, read};
 pub use junit::Junit;
 pub use markdown::Markdown;
 pub use merge::merge;
-pub use model::{FORMAT_VERSION, RunReport};
+pub use model::{Cost, FORMAT_VERSION, RunReport};
 pub use schema::SCHEMA;
 pub use text::{claims_table, outcome_sections, spec_gaps};
 

@@ -1,5 +1,6 @@
 //! Homeservers the cases run against: HTTP access, user provisioning and the built-in fake.
 
+pub mod cpu;
 pub mod fake;
 pub mod homeserver;
 pub mod limits;

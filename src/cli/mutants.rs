@@ -78,6 +78,7 @@ pub(super) fn mutants(args: &MutantsArgs) -> Exit {
                             suite_cases: catalogue.cases.len(),
                             ..Selection::default()
                         },
+                        cost: None,
                     },
                     &catalogue.registry,
                     &catalogue.cases,

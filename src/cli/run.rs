@@ -2,6 +2,7 @@
 //! summary line and where the reports went.
 
 use super::{Exit, RunArgs};
+use crate::pipeline::cost;
 use crate::pipeline::notes::{NOTHING_JUDGED, expectations};
 use crate::pipeline::suite::print_load_errors;
 use crate::pipeline::{Driver, Finished, run as run_pipeline};
@@ -57,6 +58,9 @@ pub(super) fn summary(finished: &Finished) {
         println!("{} case or claims files could not be loaded", errors.len());
     }
     println!("{}", Tally::of(&finished.verdicts));
+    if let Some(cost) = &finished.report.cost {
+        println!("{}", cost::summary(cost, finished.verdicts.len()));
+    }
     for (format, path) in &finished.written {
         println!("{format} report written to {}", path.display());
     }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use libtest_mimic::{Arguments, Trial};
 
 use super::select::select;
-use super::{Driver, Exit, RunOptions, notes, run};
+use super::{Driver, Exit, RunOptions, cost, notes, run};
 use crate::case::load_dir;
 
 /// Runs the cases of `root/cases` (unless `MXCONFORM_CASES` names others) as trials, with the
@@ -41,6 +41,9 @@ pub fn test_main(root: &Path, configure: impl FnOnce(&mut RunOptions)) -> ExitCo
         }
         Ok(finished) => {
             eprint!("{}", notes::expectations(&finished));
+            if let Some(cost) = &finished.report.cost {
+                eprintln!("{}", cost::summary(cost, finished.verdicts.len()));
+            }
             for (format, path) in &finished.written {
                 eprintln!("{format} report written to {}", path.display());
             }

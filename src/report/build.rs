@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::model::{CaseReport, ClaimCase, ClaimReport, RunReport, Selection, TargetInfo};
+use super::model::{CaseReport, ClaimCase, ClaimReport, Cost, RunReport, Selection, TargetInfo};
 use crate::case::{Case, Claim, Registry, Subject};
 use crate::verdict::{Outcome, Tally, Verdict};
 
@@ -17,6 +17,8 @@ pub struct RunFacts {
     pub duration: Duration,
     /// Which cases were asked for.
     pub selection: Selection,
+    /// What running the cases cost, where it was measured.
+    pub cost: Option<Cost>,
 }
 
 /// The report of a run: one entry per verdict, with its case's metadata, and the claims table.
@@ -71,6 +73,7 @@ pub fn build(
         claims,
         expectations: None,
         mutants: None,
+        cost: facts.cost,
     }
 }
 

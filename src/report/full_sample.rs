@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use super::model::{
-    CaseReport, ClaimCase, ClaimReport, ExpectationsReport, Expected, MutantRow, MutantsReport,
-    RunReport, Selection, ServerInfo, TargetInfo,
+    CaseReport, ClaimCase, ClaimReport, Cost, ExpectationsReport, Expected, MutantRow,
+    MutantsReport, RunReport, Selection, ServerInfo, TargetInfo,
 };
 use crate::case::{Level, Subject};
 use crate::server::Exchange;
@@ -193,6 +193,12 @@ pub(crate) fn sample() -> RunReport {
             ],
             unguarded: vec!["dm.unguarded".into()],
             duration_ms: 99,
+        }),
+        cost: Some(Cost {
+            wall_ms: 41_000,
+            requests: 812,
+            harness_cpu_ms: Some(400),
+            server_cpu_ms: Some(39_500),
         }),
     }
 }

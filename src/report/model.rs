@@ -37,6 +37,24 @@ pub struct RunReport {
     /// The mutation matrix, when `mxconform mutants` wrote the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mutants: Option<MutantsReport>,
+    /// What running the cases cost the server and the harness.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Cost>,
+}
+
+/// What running the cases cost, from the first case to the last verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cost {
+    /// Wall-clock time, in milliseconds.
+    pub wall_ms: u64,
+    /// Requests sent to the target, retries after a 429 included.
+    pub requests: u64,
+    /// CPU time mxconform used (for the built-in fake, the fake's too), in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harness_cpu_ms: Option<u64>,
+    /// CPU time the server used, for a managed server (whose process is known), in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cpu_ms: Option<u64>,
 }
 
 /// The homeserver under test.

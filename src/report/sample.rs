@@ -100,6 +100,7 @@ pub(crate) fn sample() -> RunReport {
         claims: claims(),
         expectations: None,
         mutants: None,
+        cost: None,
     }
 }
 

@@ -101,6 +101,16 @@ impl Session {
         self.connected.homeserver.breaker_open()
     }
 
+    /// How many requests were sent to the target so far.
+    pub fn requests_sent(&self) -> u64 {
+        self.connected.homeserver.requests_sent()
+    }
+
+    /// The CPU time a managed server has used so far; `None` for other targets.
+    pub fn server_cpu_time(&self) -> Option<std::time::Duration> {
+        self.connected.synapse()?.cpu_time()
+    }
+
     /// The base URL of the target.
     pub fn target_url(&self) -> &str {
         self.connected.homeserver.base()

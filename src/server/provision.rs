@@ -99,6 +99,8 @@ fn error_summary(body: &Value) -> String {
     }
 }
 
+/// Registers with one request carrying the `m.login.dummy` stage; a server that answers 401 (it
+/// wants the stage completed inside a session) gets the session flow its challenge offers.
 async fn register_open(
     hs: &Homeserver,
     localpart: &str,
@@ -110,6 +112,7 @@ async fn register_open(
         "password": password,
         "initial_device_display_name": "mxconform",
         "inhibit_login": false,
+        "auth": {"type": "m.login.dummy"},
     });
     let first = hs
         .request("POST", PATH, None, Some(&Payload::Json(body.clone())))
@@ -122,18 +125,14 @@ async fn register_open(
                     .iter()
                     .any(|f| f["stages"] == json!(["m.login.dummy"]))
             });
-            if !dummy_offered {
+            let Some(session) = first.body.get("session").filter(|_| dummy_offered) else {
                 return Err(refused(
                     localpart,
-                    "POST /register (no m.login.dummy flow offered)",
+                    "POST /register (no m.login.dummy flow offered in a session)",
                     &first,
                 ));
-            }
-            let mut auth = json!({"type": "m.login.dummy"});
-            if let Some(session) = first.body.get("session") {
-                auth["session"] = session.clone();
-            }
-            body["auth"] = auth;
+            };
+            body["auth"]["session"] = session.clone();
             hs.request("POST", PATH, None, Some(&Payload::Json(body)))
                 .await?
         }
@@ -240,6 +239,24 @@ pub fn registration_mac(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // One request registers a user where the server takes the dummy stage at once; a server that
+    // insists on a session gets the session flow, in two.
+    #[tokio::test]
+    async fn open_registration_takes_one_request_and_falls_back_to_the_session_flow() {
+        use crate::server::fake::{Deviation, FakeHomeserver};
+        use crate::server::homeserver::client;
+        for (deviation, requests) in [(None, 1), (Some(Deviation::RegisterNeedsSession), 2)] {
+            let fake = FakeHomeserver::start_with(deviation).await;
+            let hs = Homeserver::new(&fake.uri(), client());
+            let account = Registration::Open
+                .register(&hs, "carol", "pw")
+                .await
+                .expect("registered");
+            assert!(account.user_id.starts_with("@carol:"), "{account:?}");
+            assert_eq!(hs.requests_sent(), requests, "{deviation:?}");
+        }
+    }
 
     #[test]
     fn mac_matches_an_independent_computation() {

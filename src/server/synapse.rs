@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::homeserver::{Homeserver, client};
-use super::provision::{Registration, SharedSecret};
+use super::provision::Registration;
 
 /// The Synapse release `--target synapse` runs.
 pub const DEFAULT_VERSION: &str = "1.163.2";
@@ -35,7 +35,6 @@ pub enum SynapseError {
 /// A running Synapse owned by this process; dropping it stops the server.
 pub struct ManagedSynapse {
     url: String,
-    secret: SharedSecret,
     data: Mutex<Option<tempfile::TempDir>>,
     log: PathBuf,
     pid: u32,
@@ -79,7 +78,6 @@ impl ManagedSynapse {
         let mut child = process::spawn(&venv, &config_path, &log)?;
         let synapse = ManagedSynapse {
             url: format!("http://127.0.0.1:{port}"),
-            secret: SharedSecret::new(secret),
             log,
             pid: child.id(),
             data: Mutex::new(Some(data)),
@@ -87,7 +85,7 @@ impl ManagedSynapse {
         };
         eprintln!("mxconform: starting Synapse {version} on {}", synapse.url);
         let started = Instant::now();
-        let hs = Homeserver::new(&synapse.url, client());
+        let client = client();
         loop {
             if let Ok(Some(status)) = child.try_wait() {
                 let tail = process::log_tail(&synapse.log, 30);
@@ -97,6 +95,9 @@ impl ManagedSynapse {
                     kept.display()
                 )));
             }
+            // A fresh handle each time: refused connections while Synapse starts must not open
+            // the breaker the handle keeps.
+            let hs = Homeserver::new(&synapse.url, client.clone());
             if hs.versions().await.is_ok() {
                 eprintln!(
                     "mxconform: Synapse {version} answered after {:.1}s",
@@ -123,9 +124,15 @@ impl ManagedSynapse {
         &self.url
     }
 
-    /// Shared-secret registration with this server's secret.
+    /// The spec's open registration, which this server's configuration allows: one request per user
+    /// (its shared-secret admin API needs two, a nonce and the registration).
     pub fn registration(&self) -> Registration {
-        Registration::SharedSecret(self.secret.clone())
+        Registration::Open
+    }
+
+    /// The CPU time the server's process has used so far.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        super::cpu::of_process(self.pid)
     }
 
     /// A handle that stops this server from a signal handler.

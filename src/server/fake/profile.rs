@@ -199,6 +199,8 @@ profiles! {
         "/versions advertises later spec versions and unstable features too";
     AccountDataNewestFirst: "account-data-newest-first", VARIANT,
         "account data events in /sync come newest first";
+    RegisterNeedsSession: "register-needs-session", VARIANT,
+        "/register answers a first request with the 401 challenge even when it carries the m.login.dummy stage; the stage completes only in the session the challenge names";
 }
 
 /// Every profile, faults first, then variants.

@@ -2,10 +2,12 @@
 //! GET /_matrix/client/v3/register/available
 //!
 //! Registration goes through user-interactive authentication with the single flow
-//! `m.login.dummy`: a request without `auth` gets the 401 challenge and a session id.
+//! `m.login.dummy`: a request without `auth` gets the 401 challenge and a session id; one that
+//! carries the dummy stage registers at once.
 
 use serde_json::{Map, Value, json};
 
+use super::Deviation;
 use super::auth;
 use super::call::{Call, optional_string};
 use super::error::{ApiError, Outcome, Reply};
@@ -94,6 +96,9 @@ fn interactive_auth(
                 registered: None,
             };
             state.uia_sessions.insert(id.clone(), session);
+            if state.deviates(Deviation::RegisterNeedsSession) {
+                return Err(challenge(&id, None));
+            }
             id
         }
         Some(id) => {

@@ -49,6 +49,7 @@ enum Scenario {
     RoomIdForm,
     LongPoll,
     Versions,
+    Register,
 }
 
 /// The scenario that shows `deviation`.
@@ -110,6 +111,7 @@ fn scenario(deviation: Deviation) -> Scenario {
         D::RoomIdsWithoutServer => S::RoomIdForm,
         D::LongPollReturnsEarly => S::LongPoll,
         D::VersionsMore => S::Versions,
+        D::RegisterNeedsSession => S::Register,
     }
 }
 
@@ -149,8 +151,22 @@ impl Scenario {
             Scenario::RoomIdForm => sync::room_id_form(client).await,
             Scenario::LongPoll => sync::long_poll(client).await,
             Scenario::Versions => sync::versions(client).await,
+            Scenario::Register => register_at_once(client).await,
         }
     }
+}
+
+/// The status of a first `/register` that carries the dummy stage without a session.
+async fn register_at_once(client: &Client) -> Value {
+    let body = serde_json::json!({
+        "username": "dana",
+        "password": "secret",
+        "auth": {"type": "m.login.dummy"},
+    });
+    let (status, _) = client
+        .call(reqwest::Method::POST, "register", None, Some(body))
+        .await;
+    Value::from(status)
 }
 
 /// `rooms/{room}/state/m.room.member/{user}`.
