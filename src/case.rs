@@ -7,6 +7,7 @@ pub mod model;
 mod raw;
 pub mod spec_version;
 pub mod template;
+pub mod yaml;
 
 pub use claims::{Claim, Registry, Subject};
 pub use error::{LoadError, Position};

@@ -20,7 +20,7 @@ use serde_saphyr::{Location, Spanned};
 
 use crate::case::LoadError;
 use crate::case::error::{Position, closest, did_you_mean};
-use crate::case::load::yaml_error;
+use crate::case::yaml;
 use crate::report::model::{CaseReport, ExpectationsReport, Expected, RunReport};
 use crate::verdict::OUTCOME_LABELS;
 
@@ -161,11 +161,8 @@ impl<'de> Deserialize<'de> for RawFile {
 
 /// Reads and checks an expectations file.
 pub fn load(path: &Path) -> Result<Expectations, ExpectationsError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Unreadable {
-        file: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    parse(path, &text)
+    let source = yaml::read_source(path)?;
+    parse(path, &source.text)
 }
 
 /// Parses the text of the expectations file at `path`.
@@ -181,9 +178,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Expectations, ExpectationsError>
     let raw = if blank {
         RawFile(Vec::new())
     } else {
-        let options = serde_saphyr::options! { strict_booleans: true };
-        serde_saphyr::from_str_with_options(text, options)
-            .map_err(|e| explained(yaml_error(path, &e)))?
+        yaml::parse(path, text).map_err(explained)?
     };
     let mut entries = Vec::new();
     for (case, raw_entry) in raw.0 {
@@ -226,16 +221,14 @@ const SHAPE: &str = "an expectations file maps case ids to `{outcome, reason}`";
 /// A YAML error said in terms of the file's format.
 fn explained(error: LoadError) -> LoadError {
     match error {
-        LoadError::Syntax { at, message } => {
-            let message = match message.strip_prefix("duplicate mapping key: ") {
-                Some(rest) => {
-                    let case = rest.split_once(", ").map_or(rest, |(case, _)| case);
-                    format!("case `{case}` is named twice")
-                }
-                None => format!("{message}: {SHAPE}"),
-            };
-            LoadError::Syntax { at, message }
-        }
+        LoadError::DuplicateKey { at, key } => LoadError::Syntax {
+            at,
+            message: format!("case `{key}` is named twice"),
+        },
+        LoadError::Syntax { at, message } => LoadError::Syntax {
+            at,
+            message: format!("{message}: {SHAPE}"),
+        },
         other => other,
     }
 }

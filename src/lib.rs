@@ -8,6 +8,7 @@ pub mod builtin;
 pub mod case;
 pub mod cli;
 pub mod expectations;
+pub mod input;
 pub mod matcher;
 pub mod mutants;
 pub mod pipeline;

@@ -18,7 +18,7 @@ mod text;
 
 pub use build::{RunFacts, build, claim_verdict, millis};
 pub use html::Html;
-pub use json::{Json, read};
+pub use json::{Json, ReportError, read};
 pub use junit::Junit;
 pub use markdown::Markdown;
 pub use merge::merge;

@@ -7,9 +7,9 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::error::{LoadError, Position};
-use super::load::yaml_error;
 use super::model::Level;
 use super::spec_version::SpecVersion;
+use super::yaml::parse;
 
 /// One claim of the specification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,9 +117,7 @@ struct RawClaim {
 
 /// Parses a claims file; every duplicate id is an error of its own.
 pub fn parse_registry(path: &Path, text: &str) -> Result<Registry, Vec<LoadError>> {
-    let options = serde_saphyr::options! { strict_booleans: true };
-    let raw: RawRegistry = serde_saphyr::from_str_with_options(text, options)
-        .map_err(|e| vec![yaml_error(path, &e)])?;
+    let raw: RawRegistry = parse(path, text).map_err(|e| vec![e])?;
     let mut registry = Registry::default();
     let mut errors = Vec::new();
     for claim in raw.claims {

@@ -70,6 +70,9 @@ pub enum LoadError {
         id: String,
         first: Position,
     },
+    /// A mapping that writes one key twice.
+    #[error("{at}: `{key}` is written twice in one mapping")]
+    DuplicateKey { at: Position, key: String },
     /// A value is present and well-formed YAML but not acceptable here.
     #[error("{at}: {message}")]
     Invalid { at: Position, message: String },
@@ -106,6 +109,7 @@ impl LoadError {
             | LoadError::UnknownClaim { at, .. }
             | LoadError::UncoveredClaim { at, .. }
             | LoadError::DuplicateId { at, .. }
+            | LoadError::DuplicateKey { at, .. }
             | LoadError::Invalid { at, .. } => Some(at),
         }
     }

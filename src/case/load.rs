@@ -1,5 +1,6 @@
 //! Reading case files into [`Case`]s, with every problem reported as a [`LoadError`].
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,6 +15,7 @@ use super::model::{
 };
 use super::raw::{RawCase, RawExpect, RawExpects, RawSnapshot, RawStatus, RawStep, RawSyncUntil};
 use super::template::{references, value_references};
+use super::yaml::{parse, read_source};
 
 /// How long a `sync_until` polls when the case does not say.
 pub const DEFAULT_WITHIN: Duration = Duration::from_secs(10);
@@ -50,41 +52,38 @@ pub struct Catalogue {
 /// The claims file at the top of a cases directory.
 pub fn read_claims(dir: &Path) -> Result<Source, LoadError> {
     let path = dir.join(CLAIMS_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| LoadError::Unreadable {
-        file: path.clone(),
-        reason: format!(
-            "{e} (a cases directory needs a {CLAIMS_FILE} listing the claims its cases check)"
-        ),
-    })?;
-    Ok(Source { path, text })
+    read_source(&path).map_err(|err| match err {
+        LoadError::Unreadable { file, reason } => LoadError::Unreadable {
+            file,
+            reason: format!(
+                "{reason} (a cases directory needs a {CLAIMS_FILE} listing the claims its cases check)"
+            ),
+        },
+        other => other,
+    })
 }
 
 /// Loads a cases directory: its `claims.yaml` and every case file below it.
 pub fn load_dir(dir: &Path) -> Result<Catalogue, LoadError> {
     let claims = read_claims(dir)?;
-    Ok(load(&claims, &read_dir(dir)?))
+    Ok(load_read(&claims, read_dir(dir)?))
 }
 
-/// Every `*.yaml` file below `dir`, sorted by path.
-pub fn read_dir(dir: &Path) -> Result<Vec<Source>, LoadError> {
-    let unreadable = |path: &Path, reason: String| LoadError::Unreadable {
-        file: path.to_path_buf(),
-        reason,
-    };
+/// Every `*.yaml` file below `dir`, sorted by path; a file that cannot be read is an error of its
+/// own, and `Err` says the directory itself cannot be walked.
+pub fn read_dir(dir: &Path) -> Result<Vec<Result<Source, LoadError>>, LoadError> {
     let mut sources = Vec::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| unreadable(dir, e.to_string()))?;
+        let entry = entry.map_err(|e| LoadError::Unreadable {
+            file: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         let path = entry.path();
         let is_case = entry.file_type().is_file()
             && path.extension().is_some_and(|ext| ext == "yaml")
             && !(entry.depth() == 1 && entry.file_name() == CLAIMS_FILE);
         if is_case {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| unreadable(path, e.to_string()))?;
-            sources.push(Source {
-                path: path.to_path_buf(),
-                text,
-            });
+            sources.push(read_source(path));
         }
     }
     Ok(sources)
@@ -94,6 +93,14 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Source>, LoadError> {
 ///
 /// A case naming an unknown claim, and a claim no case checks (unless marked `not_testable`), are errors.
 pub fn load(claims: &Source, sources: &[Source]) -> Catalogue {
+    load_read(claims, sources.iter().map(Ok))
+}
+
+/// [`load`] over files as read: one that could not be read is an error among the others.
+fn load_read<S: Borrow<Source>>(
+    claims: &Source,
+    sources: impl IntoIterator<Item = Result<S, LoadError>>,
+) -> Catalogue {
     let mut catalogue = Catalogue::default();
     match parse_registry(&claims.path, &claims.text) {
         Ok(registry) => catalogue.registry = registry,
@@ -104,7 +111,11 @@ pub fn load(claims: &Source, sources: &[Source]) -> Catalogue {
     }
     let mut first_seen: BTreeMap<String, Position> = BTreeMap::new();
     for source in sources {
-        match parse_case(&source.path, &source.text, &catalogue.registry) {
+        let parsed = source.and_then(|source| {
+            let source = source.borrow();
+            parse_case(&source.path, &source.text, &catalogue.registry)
+        });
+        match parsed {
             Ok((case, id_at)) => match first_seen.get(&case.id) {
                 Some(first) => catalogue.errors.push(LoadError::DuplicateId {
                     at: id_at,
@@ -152,73 +163,13 @@ pub fn parse_case(
     text: &str,
     registry: &Registry,
 ) -> Result<(Case, Position), LoadError> {
-    let options = serde_saphyr::options! { strict_booleans: true };
-    let raw: RawCase =
-        serde_saphyr::from_str_with_options(text, options).map_err(|e| yaml_error(path, &e))?;
+    let raw: RawCase = parse(path, text)?;
     Validator {
         file: path,
         text,
         registry,
     }
     .case(raw)
-}
-
-/// Turns a serde-saphyr error into a load error, recognising unknown keys.
-pub(crate) fn yaml_error(file: &Path, err: &serde_saphyr::Error) -> LoadError {
-    let at = match err.location() {
-        Some(loc) => Position {
-            file: file.to_path_buf(),
-            line: loc.line(),
-            column: loc.column(),
-        },
-        None => Position {
-            file: file.to_path_buf(),
-            line: 0,
-            column: 0,
-        },
-    };
-    let message = message_of(err);
-    if let Some((key, expected)) = unknown_field(&message) {
-        let suggestion = closest(&key, expected.iter().map(String::as_str));
-        return LoadError::UnknownKey {
-            at,
-            key,
-            expected: expected.join(", "),
-            suggestion,
-        };
-    }
-    LoadError::Syntax { at, message }
-}
-
-/// The error's message without serde-saphyr's location prefix and source snippet.
-fn message_of(err: &serde_saphyr::Error) -> String {
-    let full = err.to_string();
-    let first = full.lines().next().unwrap_or_default();
-    let without_error = first.strip_prefix("error: ").unwrap_or(first);
-    match without_error
-        .strip_prefix("line ")
-        .and_then(|rest| rest.split_once(": "))
-    {
-        Some((coordinates, message)) if coordinates.contains("column") => message.to_string(),
-        _ => without_error.to_string(),
-    }
-}
-
-/// Parses serde's "unknown field `x`, expected one of a, b" into the key and the expected keys.
-fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (key, rest) = rest.split_once('`')?;
-    let expected = rest
-        .split_once("expected one of ")
-        .or_else(|| rest.split_once("expected "))
-        .map(|(_, list)| list)
-        .unwrap_or_default();
-    let expected = expected
-        .split(", ")
-        .map(|s| s.trim_matches('`').to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    Some((key.to_string(), expected))
 }
 
 /// Semantic checks over one parsed file.

@@ -4,17 +4,21 @@ use std::path::{Path, PathBuf};
 
 use super::{CompareArgs, Exit, ExpectationsArgs, MergeArgs};
 use crate::expectations::from_report;
+use crate::input::{MAX_REPORT_BYTES, read_text};
 use crate::pipeline::{ReportArgs, write_file, write_reports};
 use crate::report::{self, RunReport, SCHEMA, compare};
 
 /// Reads a JSON report, or says which file is wrong and why.
 fn read_report(path: &Path) -> Result<RunReport, Exit> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", path.display());
+    let text = read_text(path, MAX_REPORT_BYTES).map_err(|e| {
+        match e.position() {
+            Some((line, column)) => eprintln!("error: {}:{line}:{column}: {e}", path.display()),
+            None => eprintln!("error: cannot read {}: {e}", path.display()),
+        }
         Exit::BadInput
     })?;
     report::read(&text).map_err(|e| {
-        eprintln!("error: {}: {e}", path.display());
+        eprintln!("error: {}", e.in_file(path));
         Exit::BadInput
     })
 }

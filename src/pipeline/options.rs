@@ -169,7 +169,7 @@ pub struct RunOptions {
     #[arg(long, env = "MXCONFORM_SHARED_SECRET_FILE", value_name = "PATH")]
     pub shared_secret_file: Option<PathBuf>,
     /// How many cases run at once.
-    #[arg(long, env = "MXCONFORM_TEST_THREADS", default_value_t = 8)]
+    #[arg(long, env = "MXCONFORM_TEST_THREADS", default_value_t = 8, value_parser = at_least_one)]
     pub test_threads: usize,
     /// Outcomes expected of this server (YAML: case id → outcome and reason); expected ones do not fail the run.
     #[arg(long, env = "MXCONFORM_EXPECT", value_name = "FILE")]
@@ -185,6 +185,17 @@ pub struct RunOptions {
     pub select: SelectArgs,
     #[command(flatten)]
     pub reports: ReportArgs,
+}
+
+/// A count of one or more, such as `--test-threads`.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("expected 1 or more".into()),
+        Ok(count) => Ok(count),
+        Err(_) => Err(format!(
+            "expected a whole number of 1 or more, found `{text}`"
+        )),
+    }
 }
 
 /// The options alone, for reading them from the environment.
