@@ -36,7 +36,7 @@ mod tests {
         }
         let after = of_this_process().expect("Linux says");
         assert!(after > before, "{before:?} then {after:?} ({x})");
-        assert_eq!(of_process(std::process::id()).is_some(), true);
+        assert!(of_process(std::process::id()).is_some());
         assert_eq!(of_process(u32::MAX), None);
     }
 }
