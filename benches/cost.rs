@@ -1,0 +1,222 @@
+//! What the suite costs a homeserver, measured against one managed Synapse: for the whole suite,
+//! wall time, Synapse's CPU, mxconform's CPU and requests per case; for the foundation checks,
+//! Synapse's CPU under mxconform beside a plain sequential client doing the same checks; and the
+//! wall time of `mxconform mutants`. Run with `cargo bench --bench cost`; speed is reported here,
+//! never asserted.
+
+#[path = "cost/plain.rs"]
+mod plain;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mxconform::report::{Cost, RunReport, read};
+use mxconform::server::synapse::{DEFAULT_VERSION, ManagedSynapse, install};
+
+/// The ten checks the project started with, one case each.
+const FOUNDATION: &[&str] = &[
+    "account_data.get.unset-not-found",
+    "account_data.m-direct.in-sync",
+    "account_data.m-direct.round-trip",
+    "account_data.other-user.forbidden",
+    "account_data.put.not-an-object",
+    "account_data.put.push-rules-rejected",
+    "dm.create-room.creator-not-flagged",
+    "dm.create-room.invitee-flagged",
+    "dm.create-room.no-flag-without-is-direct",
+    "dm.flow.both-record-m-direct",
+];
+
+/// How many times each side of the foundation comparison runs, interleaved.
+const ROUNDS: usize = 3;
+
+/// One measured stretch of work against the server.
+#[derive(Debug, Clone, Copy)]
+struct Spent {
+    wall: Duration,
+    server_cpu: Duration,
+    harness_cpu: Option<Duration>,
+    requests: u64,
+    users: Option<u64>,
+}
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let cache = install::cache_root();
+    let synapse = runtime
+        .block_on(ManagedSynapse::start(DEFAULT_VERSION, &cache))
+        .expect("Synapse starts");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let cpu = || synapse.cpu_time().expect("Synapse's CPU time is readable");
+
+    let (suite, cases) = mxconform_run(synapse.url(), &[], dir.path(), cpu);
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for _ in 0..ROUNDS {
+        ours.push(mxconform_run(synapse.url(), FOUNDATION, dir.path(), cpu).0);
+        theirs.push(runtime.block_on(plain_run(synapse.url(), cpu)));
+    }
+    let mutants = time_mutants();
+    drop(synapse);
+
+    println!("mxconform cost against Synapse {DEFAULT_VERSION} (managed, on loopback)\n");
+    println!("whole suite, {cases} cases:");
+    println!("  {}", describe(&suite, cases));
+    let server = suite.server_cpu.as_secs_f64().max(f64::EPSILON);
+    let harness = suite.harness_cpu.unwrap_or_default().as_secs_f64();
+    let waited = suite.wall.as_secs_f64() / server;
+    goal(
+        "wall / Synapse CPU",
+        format!("{waited:.3}"),
+        "at most 1.05: the server never waits for the harness",
+        waited <= 1.05,
+    );
+    let share = 100.0 * harness / server;
+    goal(
+        "mxconform CPU / Synapse CPU",
+        format!("{share:.2}%"),
+        "under 1%",
+        share < 1.0,
+    );
+    println!(
+        "\nfoundation checks ({} cases), median of {ROUNDS} runs each:",
+        FOUNDATION.len()
+    );
+    let (ours, theirs) = (median(&ours), median(&theirs));
+    println!("  mxconform:    {}", describe(&ours, FOUNDATION.len()));
+    println!("  plain client: {}", describe(&theirs, FOUNDATION.len()));
+    let relative =
+        ours.server_cpu.as_secs_f64() / theirs.server_cpu.as_secs_f64().max(f64::EPSILON);
+    goal(
+        "Synapse CPU, mxconform / plain client",
+        format!("{relative:.3}"),
+        "at most 1.00",
+        relative <= 1.0,
+    );
+    println!(
+        "\nmxconform mutants (every profile against the fake): {:.1}s wall",
+        mutants.as_secs_f64()
+    );
+}
+
+/// Runs `mxconform run` against `url` (all cases, or those with `ids`), measuring Synapse's CPU
+/// around it; returns what it spent and how many cases ran.
+fn mxconform_run(
+    url: &str,
+    ids: &[&str],
+    dir: &Path,
+    cpu: impl Fn() -> Duration,
+) -> (Spent, usize) {
+    let report = dir.join("report.json");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mxconform"));
+    command
+        .args(["run", "--target", url, "--json"])
+        .arg(&report)
+        .env(
+            "MXCONFORM_CASES",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/cases"),
+        )
+        .env(
+            "MXCONFORM_SNAPSHOTS",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+        );
+    for id in ids {
+        command.args(["--id", id]);
+    }
+    let before = cpu();
+    let output = command.output().expect("mxconform runs");
+    let server_cpu = cpu().saturating_sub(before);
+    let report: RunReport = std::fs::read_to_string(&report)
+        .map_err(|e| e.to_string())
+        .and_then(|text| read(&text).map_err(|e| e.message))
+        .unwrap_or_else(|e| {
+            panic!(
+                "no report ({e}):\n{}",
+                String::from_utf8_lossy(&output.stdout)
+            )
+        });
+    let totals = &report.totals;
+    assert_eq!(
+        totals.failed + totals.non_strict + totals.blocked + totals.errors,
+        0,
+        "every case that ran held: {totals:?}"
+    );
+    let cost: Cost = report.cost.expect("the report records the cost");
+    let spent = Spent {
+        wall: Duration::from_millis(cost.wall_ms),
+        server_cpu,
+        harness_cpu: cost.harness_cpu_ms.map(Duration::from_millis),
+        requests: cost.requests,
+        users: None,
+    };
+    (spent, report.cases.len())
+}
+
+/// Runs the plain client's foundation checks against `url`, measuring Synapse's CPU around them.
+async fn plain_run(url: &str, cpu: impl Fn() -> Duration) -> Spent {
+    let before = cpu();
+    let started = Instant::now();
+    let run = plain::foundation_checks(url)
+        .await
+        .expect("the plain client's checks hold");
+    assert_eq!(run.checks, FOUNDATION.len(), "every check ran");
+    Spent {
+        wall: started.elapsed(),
+        server_cpu: cpu().saturating_sub(before),
+        harness_cpu: None,
+        requests: run.requests,
+        users: Some(run.users),
+    }
+}
+
+/// The wall time of `mxconform mutants` over every profile.
+fn time_mutants() -> Duration {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_mxconform"))
+        .arg("mutants")
+        .env(
+            "MXCONFORM_CASES",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/cases"),
+        )
+        .output()
+        .expect("mxconform mutants runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    started.elapsed()
+}
+
+/// The run whose Synapse CPU is the median.
+fn median(runs: &[Spent]) -> Spent {
+    let mut sorted = runs.to_vec();
+    sorted.sort_by_key(|s| s.server_cpu);
+    sorted[sorted.len() / 2]
+}
+
+/// One line: wall, Synapse CPU, mxconform CPU, requests and requests per case.
+fn describe(spent: &Spent, cases: usize) -> String {
+    let harness = spent
+        .harness_cpu
+        .map(|cpu| format!(", mxconform CPU {:.2}s", cpu.as_secs_f64()))
+        .unwrap_or_default();
+    let users = spent
+        .users
+        .map(|users| format!(", {users} users"))
+        .unwrap_or_default();
+    format!(
+        "wall {:.2}s, Synapse CPU {:.2}s{harness}, {} requests ({:.1} per case){users}",
+        spent.wall.as_secs_f64(),
+        spent.server_cpu.as_secs_f64(),
+        spent.requests,
+        spent.requests as f64 / cases.max(1) as f64
+    )
+}
+
+/// Prints a figure beside its goal and whether it was met.
+fn goal(name: &str, shown: String, wanted: &str, met: bool) {
+    let verdict = if met { "met" } else { "missed" };
+    println!("  {name}: {shown} (goal: {wanted}) {verdict}");
+}
