@@ -28,6 +28,21 @@ const FOUNDATION: &[&str] = &[
     "dm.flow.both-record-m-direct",
 ];
 
+/// The users the foundation cases declare, one fresh user per actor per case.
+const FOUNDATION_USERS: u64 = 18;
+
+/// The rooms the foundation cases create, fresh ones for each case.
+const FOUNDATION_ROOMS: u64 = 8;
+
+/// The rooms the plain client creates for the same checks.
+const PLAIN_ROOMS: u64 = 2;
+
+/// How many users the registration cost is averaged over.
+const REGISTRATIONS: u64 = 20;
+
+/// How many rooms the cost of `/createRoom` is averaged over.
+const ROOMS: u64 = 10;
+
 /// How many times each side of the foundation comparison runs, interleaved.
 const ROUNDS: usize = 3;
 
@@ -57,6 +72,8 @@ fn main() {
         ours.push(mxconform_run(synapse.url(), FOUNDATION, dir.path(), cpu).0);
         theirs.push(runtime.block_on(plain_run(synapse.url(), cpu)));
     }
+    let registration = runtime.block_on(registration_cost(synapse.url(), cpu));
+    let room = runtime.block_on(room_cost(synapse.url(), cpu, registration));
     let mutants = time_mutants();
     drop(synapse);
 
@@ -93,6 +110,18 @@ fn main() {
         format!("{relative:.3}"),
         "at most 1.00",
         relative <= 1.0,
+    );
+    let plain_users = theirs.users.unwrap_or_default();
+    println!(
+        "  the cases' isolation: mxconform registers {FOUNDATION_USERS} users and creates {FOUNDATION_ROOMS} rooms (fresh ones for each case), the plain client {plain_users} and {PLAIN_ROOMS}; one registration costs Synapse {:.1}ms of CPU, one /createRoom {:.1}ms",
+        registration.as_secs_f64() * 1000.0,
+        room.as_secs_f64() * 1000.0
+    );
+    let difference = ours.server_cpu.as_secs_f64() - theirs.server_cpu.as_secs_f64();
+    let isolation = registration.as_secs_f64() * (FOUNDATION_USERS - plain_users) as f64
+        + room.as_secs_f64() * (FOUNDATION_ROOMS - PLAIN_ROOMS) as f64;
+    println!(
+        "  of the {difference:.2}s more Synapse CPU, the extra users and rooms account for about {isolation:.2}s"
     );
     println!(
         "\nmxconform mutants (every profile against the fake): {:.1}s wall",
@@ -168,6 +197,26 @@ async fn plain_run(url: &str, cpu: impl Fn() -> Duration) -> Spent {
         requests: run.requests,
         users: Some(run.users),
     }
+}
+
+/// Synapse's CPU time for one registration, averaged over [`REGISTRATIONS`] made one at a time.
+async fn registration_cost(url: &str, cpu: impl Fn() -> Duration) -> Duration {
+    let before = cpu();
+    plain::register_users(url, REGISTRATIONS)
+        .await
+        .expect("users register");
+    cpu().saturating_sub(before) / REGISTRATIONS as u32
+}
+
+/// Synapse's CPU time for one `/createRoom` of a direct chat, averaged over [`ROOMS`]; the two
+/// users it needs cost `registration` each.
+async fn room_cost(url: &str, cpu: impl Fn() -> Duration, registration: Duration) -> Duration {
+    let before = cpu();
+    plain::create_direct_chats(url, ROOMS)
+        .await
+        .expect("rooms are created");
+    let spent = cpu().saturating_sub(before);
+    spent.saturating_sub(registration * 2) / ROOMS as u32
 }
 
 /// The wall time of `mxconform mutants` over every profile.

@@ -42,6 +42,29 @@ const LONG_POLL: Duration = Duration::from_secs(5);
 /// A sync filter with a timeline long enough to hold a whole room creation.
 const TIMELINE_FILTER: &str = r#"{"room":{"timeline":{"limit":50}}}"#;
 
+/// Registers `count` users one after the other, as the checks do; returns the requests sent.
+pub async fn register_users(base: &str, count: u64) -> Result<u64, String> {
+    let mut client = Client::new(base)?;
+    for _ in 0..count {
+        client.register().await?;
+    }
+    Ok(client.requests)
+}
+
+/// Creates `count` direct chats, one after the other, from one user inviting another, as the checks
+/// do; returns the requests sent for the rooms alone.
+pub async fn create_direct_chats(base: &str, count: u64) -> Result<u64, String> {
+    let mut client = Client::new(base)?;
+    let alice = client.register().await?;
+    let bob = client.register().await?;
+    let registered = client.requests;
+    for _ in 0..count {
+        let body = json!({"is_direct": true, "invite": [bob.id], "preset": "trusted_private_chat"});
+        client.create_room("createRoom", &alice, body).await?;
+    }
+    Ok(client.requests - registered)
+}
+
 /// Runs the ten checks one after the other against the homeserver at `base` (e.g. http://127.0.0.1:8008),
 /// registering each user with one `POST /_matrix/client/v3/register` carrying `auth: {type: m.login.dummy}`.
 /// Errs with a message naming the check and what was wrong when a check does not hold or a request fails.

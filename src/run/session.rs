@@ -37,7 +37,7 @@ impl Session {
         bounds: Bounds,
     ) -> Result<Session, TargetError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(1)
             .enable_all()
             .build()
             .map_err(|e| TargetError::Unreachable {

@@ -32,6 +32,23 @@ pub enum SynapseError {
     Start(String),
 }
 
+/// Where a memory filesystem is usually mounted.
+const MEMORY_FILESYSTEM: &str = "/dev/shm";
+
+/// A fresh data directory: on the memory filesystem where there is one, so the server never waits
+/// for its database to reach the disk (it is thrown away after the run), else in the temp directory.
+fn data_directory() -> std::io::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("mxconform-synapse-");
+    let memory = Path::new(MEMORY_FILESYSTEM);
+    if memory.is_dir()
+        && let Ok(dir) = builder.tempdir_in(memory)
+    {
+        return Ok(dir);
+    }
+    builder.tempdir()
+}
+
 /// A running Synapse owned by this process; dropping it stops the server.
 pub struct ManagedSynapse {
     url: String,
@@ -62,10 +79,7 @@ impl ManagedSynapse {
             .await
             .map_err(|e| SynapseError::Install(e.to_string()))??;
         let io = |what: &str, e: std::io::Error| SynapseError::Start(format!("{what}: {e}"));
-        let data = tempfile::Builder::new()
-            .prefix("mxconform-synapse-")
-            .tempdir()
-            .map_err(|e| io("cannot create a data directory", e))?;
+        let data = data_directory().map_err(|e| io("cannot create a data directory", e))?;
         let port = config::free_port().map_err(|e| io("cannot find a free port", e))?;
         let secret = config::random_hex(32);
         let config_path = data.path().join("homeserver.yaml");
