@@ -104,9 +104,14 @@ impl Recorder {
         self.lock().step
     }
 
-    /// The exchanges recorded so far, leaving none behind.
+    /// The exchanges recorded so far, bodies redacted and large ones dropped, leaving none behind.
     pub fn take(&self) -> Vec<Exchange> {
-        std::mem::take(&mut self.lock().exchanges)
+        let mut exchanges = std::mem::take(&mut self.lock().exchanges);
+        for exchange in &mut exchanges {
+            exchange.request = exchange.request.as_ref().map(kept);
+            exchange.response = exchange.response.as_ref().map(kept);
+        }
+        exchanges
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -121,11 +126,10 @@ pub fn at_step(step: Option<usize>) {
     let _ = RECORDER.try_with(|recorder| recorder.lock().step = step);
 }
 
-/// Adds an exchange to the current recorder, if any; bodies are redacted and large ones dropped.
+/// Adds an exchange to the current recorder, if any. Its bodies are redacted when the transcript
+/// is taken, so the many transcripts no report keeps cost nothing more.
 pub(crate) fn record(mut exchange: Exchange) {
     let _ = RECORDER.try_with(|recorder| {
-        exchange.request = exchange.request.as_ref().map(kept);
-        exchange.response = exchange.response.as_ref().map(kept);
         let mut state = recorder.lock();
         exchange.step = state.step;
         state.exchanges.push(exchange);
