@@ -35,6 +35,8 @@ enum Answer {
     RedirectLoop,
     /// 200 with a 40 MiB body.
     Oversized,
+    /// 200 with an empty object, after half a second.
+    Slow,
 }
 
 /// Which answer a server gives to a request for `path`: `versions` to `/versions`, `register` to
@@ -164,6 +166,10 @@ async fn respond(stream: &mut TcpStream, answer: Answer, path: &str) -> bool {
         Answer::RedirectLoop => {
             format!("HTTP/1.1 302 Found\r\nlocation: {path}\r\ncontent-length: 0\r\n\r\n")
         }
+        Answer::Slow => {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            json("200 OK", "{}")
+        }
         Answer::Silence => {
             std::future::pending::<()>().await;
             return false;
@@ -219,10 +225,15 @@ const BOUND: Duration = Duration::from_secs(90);
 
 /// Runs the built-in suite against `url` with short limits, killing it if it outlives [`BOUND`].
 fn run_against(url: &str, dir: &Path) -> Ran {
+    run_with(url, dir, "6s")
+}
+
+/// Runs the built-in suite against `url` with a 1 s request timeout and `case_timeout`.
+fn run_with(url: &str, dir: &Path, case_timeout: &str) -> Ran {
     let report = dir.join("report.json");
     let child = Command::new(env!("CARGO_BIN_EXE_mxconform"))
         .args(["run", "--target", url, "--request-timeout", "1s"])
-        .args(["--case-timeout", "6s", "--json"])
+        .args(["--case-timeout", case_timeout, "--json"])
         .arg(&report)
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
@@ -408,4 +419,33 @@ fn provisioning_works_then_every_call_answers_500() {
         !report.to_string().contains(r#""status":"error""#),
         "a 500 is an answer, not an error"
     );
+}
+
+// Answers everything slowly and never with what a /sync wait awaits: the cases that wait run into
+// their deadline and end as errors naming it, not as failures.
+#[test]
+fn slow_answers_run_cases_into_their_deadline() {
+    let behaviour = Behaviour {
+        versions: Answer::Versions,
+        register: Answer::Registered,
+        rest: Answer::Slow,
+    };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ran = run_with(&serve(behaviour), dir.path(), "2s");
+    assert_eq!(ran.code, Some(3), "{}", ran.output);
+    let report = ran.report.expect("a report");
+    let timed_out: Vec<&Value> = report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter(|case| case.to_string().contains(r#""kind":"timed_out""#))
+        .collect();
+    assert!(!timed_out.is_empty(), "no case ran into its deadline");
+    for case in timed_out {
+        assert_eq!(case["outcome"]["status"], "error", "{case}");
+        assert!(
+            case.to_string().contains("the case (--case-timeout)"),
+            "{case}"
+        );
+    }
 }
