@@ -21,7 +21,7 @@ use crate::server::{Registration, TargetError, TargetSpec};
 use crate::verdict::{Outcome, Verdict};
 
 /// How many cases run at once across every profile.
-const SLOTS: usize = 64;
+const SLOTS: usize = 16;
 
 /// The longest a `sync_until` waits against the fake, which answers at once.
 const WITHIN_CAP: Duration = Duration::from_secs(3);
