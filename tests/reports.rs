@@ -245,6 +245,12 @@ fn failing_runs_against_synapse_write_four_valid_reports_without_secrets() {
         "{}",
         report["target"]
     );
+    let cost = &report["cost"];
+    assert!(cost["requests"].as_u64() > Some(0), "{cost}");
+    assert!(
+        cost.get("server_cpu_ms").is_none(),
+        "a server reached by URL has no known process: {cost}"
+    );
     drop(connected);
     texts.push((
         "Synapse log".into(),
@@ -265,6 +271,15 @@ fn failing_runs_against_synapse_write_four_valid_reports_without_secrets() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(managed.join("report.json")).unwrap())
+            .unwrap();
+    let cost = &report["cost"];
+    assert!(
+        cost["server_cpu_ms"].as_u64() > Some(0) && cost["requests"].as_u64() > Some(0),
+        "a managed run records the server's CPU and the requests: {cost}"
+    );
+    assert!(stdout.contains("; CPU: server "), "{stdout}");
     let mut texts = four_reports(&managed);
     let kept = stdout
         .lines()
