@@ -210,6 +210,14 @@ fn bad_command_lines_exit_2_with_a_clear_message() {
             &["run", "--test-threads", "many"],
             "expected a whole number",
         ),
+        (
+            &["run", "--request-timeout", "0s"],
+            "expected a duration above zero",
+        ),
+        (
+            &["run", "--case-timeout", "soon"],
+            "expected a duration such as 10s",
+        ),
         (&["compare"], "required arguments were not provided"),
         (&["compare", "no-such-report.json"], "no-such-report.json"),
     ] {
