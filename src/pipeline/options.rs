@@ -214,3 +214,28 @@ impl RunOptions {
             .map_err(|e| e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    // The defaults the command line documents are the bounds the library runs with by default.
+    #[test]
+    fn time_defaults_are_the_default_bounds() {
+        let command = FromEnv::command();
+        let default = |id: &str| {
+            let arg = command
+                .get_arguments()
+                .find(|arg| arg.get_id() == id)
+                .unwrap_or_else(|| panic!("an argument {id}"));
+            let text = arg.get_default_values()[0].to_string_lossy().into_owned();
+            duration(&text).expect("a duration")
+        };
+        let bounds = Bounds::default();
+        assert_eq!(default("request_timeout"), bounds.limits.request);
+        assert_eq!(default("case_timeout"), bounds.case);
+        assert_eq!(default("run_timeout"), bounds.run);
+    }
+}
