@@ -5,6 +5,7 @@ pub mod config;
 pub mod install;
 pub mod process;
 mod pypi;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
