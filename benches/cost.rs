@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mxconform::report::{Cost, RunReport, read};
-use mxconform::server::synapse::{DEFAULT_VERSION, ManagedSynapse, install};
+use mxconform::server::synapse::{DEFAULT_VERSION, Federation, ManagedSynapse, install};
 
 /// The ten checks the project started with, one case each.
 const FOUNDATION: &[&str] = &[
@@ -60,7 +60,11 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let cache = install::cache_root();
     let synapse = runtime
-        .block_on(ManagedSynapse::start(DEFAULT_VERSION, &cache))
+        .block_on(ManagedSynapse::start(
+            DEFAULT_VERSION,
+            &cache,
+            Federation::Off,
+        ))
         .expect("Synapse starts");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let cpu = || synapse.cpu_time().expect("Synapse's CPU time is readable");

@@ -8,7 +8,7 @@ use super::fake::{Deviation, FakeHomeserver, Profile, profiles};
 use super::homeserver::{Homeserver, TargetError, client};
 use super::limits::Limits;
 use super::provision::Registration;
-use super::synapse::{DEFAULT_VERSION, ManagedSynapse, install};
+use super::synapse::{DEFAULT_VERSION, Federation, ManagedSynapse, install};
 use crate::case::error::closest;
 
 /// A target as named on the command line.
@@ -142,7 +142,7 @@ impl TargetSpec {
             }
             TargetSpec::Url(url) => (Owned::Nothing, url.clone()),
             TargetSpec::Synapse { version, cache } => {
-                let synapse = ManagedSynapse::start(version, cache)
+                let synapse = ManagedSynapse::start(version, cache, Federation::Off)
                     .await
                     .map_err(|e| TargetError::Setup(e.to_string()))?;
                 let url = synapse.url().to_string();

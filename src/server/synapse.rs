@@ -50,9 +50,64 @@ fn data_directory() -> std::io::Result<tempfile::TempDir> {
     builder.tempdir()
 }
 
+/// Whether a managed Synapse federates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Federation {
+    /// No federation listener; the server is named `mxconform.localhost`.
+    #[default]
+    Off,
+    /// A TLS federation listener on loopback; the server is named `localhost:<its port>` and
+    /// reaches other servers on loopback only.
+    Loopback,
+}
+
+/// The ports and server name a managed Synapse was configured with.
+struct Configured {
+    port: u16,
+    federation_port: Option<u16>,
+    server_name: String,
+}
+
+/// Writes the configuration, signing key and, when it federates, the TLS certificate into `data`.
+fn configure(data: &Path, federation: Federation) -> Result<Configured, SynapseError> {
+    let io = |what: &str, e: std::io::Error| SynapseError::Start(format!("{what}: {e}"));
+    let secret = config::random_hex(32);
+    let (homeserver_config, configured) = match federation {
+        Federation::Off => {
+            let port = config::free_port().map_err(|e| io("cannot find a free port", e))?;
+            let configured = Configured {
+                port,
+                federation_port: None,
+                server_name: config::SERVER_NAME.to_string(),
+            };
+            (config::homeserver_config(data, port, &secret), configured)
+        }
+        Federation::Loopback => {
+            let ports = config::free_ports(2).map_err(|e| io("cannot find free ports", e))?;
+            let tls = tls::write_self_signed(data)
+                .map_err(|e| io("cannot write the TLS certificate", e))?;
+            let configured = Configured {
+                port: ports[0],
+                federation_port: Some(ports[1]),
+                server_name: config::loopback_server_name(ports[1]),
+            };
+            let homeserver_config =
+                config::federating_config(data, ports[0], ports[1], &secret, &tls);
+            (homeserver_config, configured)
+        }
+    };
+    std::fs::write(data.join("homeserver.yaml"), homeserver_config.to_string())
+        .map_err(|e| io("cannot write homeserver.yaml", e))?;
+    std::fs::write(data.join("signing.key"), config::signing_key())
+        .map_err(|e| io("cannot write the signing key", e))?;
+    Ok(configured)
+}
+
 /// A running Synapse owned by this process; dropping it stops the server.
 pub struct ManagedSynapse {
     url: String,
+    server_name: String,
+    federation_port: Option<u16>,
     data: Mutex<Option<tempfile::TempDir>>,
     log: PathBuf,
     pid: u32,
@@ -73,32 +128,35 @@ impl Stopper {
 }
 
 impl ManagedSynapse {
-    /// Installs `version` under `cache` if needed, then starts it with a fresh data directory.
-    pub async fn start(version: &str, cache: &Path) -> Result<ManagedSynapse, SynapseError> {
+    /// Installs `version` under `cache` if needed, then starts it with a fresh data directory,
+    /// federating on loopback or not.
+    pub async fn start(
+        version: &str,
+        cache: &Path,
+        federation: Federation,
+    ) -> Result<ManagedSynapse, SynapseError> {
         let (cache, owned_version) = (cache.to_path_buf(), version.to_string());
         let venv = tokio::task::spawn_blocking(move || install::ensure(&cache, &owned_version))
             .await
             .map_err(|e| SynapseError::Install(e.to_string()))??;
-        let io = |what: &str, e: std::io::Error| SynapseError::Start(format!("{what}: {e}"));
-        let data = data_directory().map_err(|e| io("cannot create a data directory", e))?;
-        let port = config::free_port().map_err(|e| io("cannot find a free port", e))?;
-        let secret = config::random_hex(32);
-        let config_path = data.path().join("homeserver.yaml");
-        let homeserver_config = config::homeserver_config(data.path(), port, &secret);
-        std::fs::write(&config_path, homeserver_config.to_string())
-            .map_err(|e| io("cannot write homeserver.yaml", e))?;
-        std::fs::write(data.path().join("signing.key"), config::signing_key())
-            .map_err(|e| io("cannot write the signing key", e))?;
+        let data = data_directory()
+            .map_err(|e| SynapseError::Start(format!("cannot create a data directory: {e}")))?;
+        let configured = configure(data.path(), federation)?;
         let log = data.path().join("homeserver.log");
-        let mut child = process::spawn(&venv, &config_path, &log)?;
+        let mut child = process::spawn(&venv, &data.path().join("homeserver.yaml"), &log)?;
         let synapse = ManagedSynapse {
-            url: format!("http://127.0.0.1:{port}"),
+            url: format!("http://127.0.0.1:{}", configured.port),
+            server_name: configured.server_name,
+            federation_port: configured.federation_port,
             log,
             pid: child.id(),
             data: Mutex::new(Some(data)),
             stopped: Mutex::new(false),
         };
-        eprintln!("mxconform: starting Synapse {version} on {}", synapse.url);
+        eprintln!(
+            "mxconform: starting Synapse {version} as {} on {}",
+            synapse.server_name, synapse.url
+        );
         let started = Instant::now();
         let client = client();
         loop {
@@ -137,6 +195,17 @@ impl ManagedSynapse {
     /// The base URL of the client-server API.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The server name in its user ids: `mxconform.localhost` without federation,
+    /// `localhost:<federation port>` with it.
+    pub fn server_name(&self) -> &str {
+        &self.server_name
+    }
+
+    /// The TLS federation listener's port, when it federates.
+    pub fn federation_port(&self) -> Option<u16> {
+        self.federation_port
     }
 
     /// The spec's open registration, which this server's configuration allows: one request per user
