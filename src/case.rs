@@ -13,6 +13,7 @@ pub use claims::{Claim, Registry, Subject};
 pub use error::{LoadError, Position};
 pub use load::{Catalogue, Source, load, load_dir, read_claims, read_dir};
 pub use model::{
-    Action, ArrayMatch, Body, Call, Case, Expect, Level, SnapshotSpec, Step, SyncUntil,
+    Action, ActorDecl, ArrayMatch, Body, Call, Case, Expect, Home, Level, SnapshotSpec, Step,
+    SyncUntil,
 };
 pub use spec_version::SpecVersion;

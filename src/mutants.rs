@@ -141,8 +141,14 @@ pub async fn matrix(
         let (cases, snapshots, slots) = (cases.to_vec(), snapshots.clone(), Arc::clone(&slots));
         tasks.spawn(async move {
             let target = TargetSpec::Fake(profile.map(|p| p.deviation));
-            let (_connected, mut run) =
-                prepare(&target, Registration::Open, snapshots, Bounds::default()).await?;
+            let (_connected, mut run) = prepare(
+                &target,
+                None,
+                Registration::Open,
+                snapshots,
+                Bounds::default(),
+            )
+            .await?;
             run.compare_only = true;
             run.within_cap = Some(WITHIN_CAP);
             let verdicts = run_all(Arc::new(run), &cases, slots, |_| {}).await;

@@ -22,11 +22,11 @@ pub use suite::{Loaded, registration};
 
 use crate::case::{Case, LoadError};
 use crate::expectations::{self, Expectations};
-use crate::report::model::{ServerInfo, TargetInfo};
+use crate::report::model::{PeerInfo, ServerInfo, TargetInfo};
 use crate::report::{self, Emitter, RunFacts, RunReport};
 use crate::run::Session;
 use crate::run::session::Excuse;
-use crate::server::TargetSpec;
+use crate::server::{PeerSpec, TargetSpec};
 use crate::verdict::Verdict;
 use cost::Meter;
 use progress::Progress;
@@ -74,8 +74,10 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
         Some(path) => Some(Arc::new(load_expectations(path, &loaded.catalogue.cases)?)),
         None => None,
     };
+    let peer = peer(options, &cases)?;
     let session = Session::start(
         &options.target,
+        peer.as_ref(),
         registration,
         loaded.snapshots.clone(),
         options.time.bounds(),
@@ -92,6 +94,9 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
     match &options.target {
         TargetSpec::Url(_) => say(&format!("target: {}", options.target)),
         other => say(&format!("target: {other} ({})", session.target_url())),
+    }
+    if let (Some(spec), Some((url, name))) = (&peer, session.peer()) {
+        say(&format!("peer: {spec} ({url}, server name {name})"));
     }
     let started = jiff::Timestamp::now();
     let clock = Instant::now();
@@ -129,10 +134,10 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
             "error: {reason}; the cases after it ended as errors without being sent"
         ));
     }
-    if verdicts.iter().any(|v| v.outcome.is_failure())
-        && let Some(log) = session.keep_server_log()
-    {
-        say(&format!("server log kept at {}", log.display()));
+    if verdicts.iter().any(|v| v.outcome.is_failure()) {
+        for (role, log) in session.keep_server_logs() {
+            say(&format!("{role} server log kept at {}", log.display()));
+        }
     }
     let facts = RunFacts {
         target: TargetInfo {
@@ -143,6 +148,14 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
                 version: version.clone(),
             }),
             advertised_versions: session.advertised_versions(),
+            peer: peer
+                .as_ref()
+                .zip(session.peer())
+                .map(|(spec, (url, name))| PeerInfo {
+                    spec: spec.to_string(),
+                    url: url.to_string(),
+                    server_name: name.to_string(),
+                }),
         },
         started: started.to_string(),
         duration: clock.elapsed(),
@@ -191,6 +204,22 @@ pub fn run(options: &RunOptions, driver: Driver) -> Result<Finished, Exit> {
         written,
         exit,
     })
+}
+
+/// The federation peer of the run: the one named, else the one the target implies for the selected
+/// cases. A peer for the built-in fake is refused: it does not federate.
+fn peer(options: &RunOptions, cases: &[Case]) -> Result<Option<PeerSpec>, Exit> {
+    if let (TargetSpec::Fake(_), Some(_)) = (&options.target, &options.peer) {
+        return Err(fail(
+            "--peer needs a target that federates: the built-in fake does not; use `--target synapse` or a homeserver's URL",
+            Exit::BadInput,
+        ));
+    }
+    let needs_peer = cases.iter().any(Case::needs_peer);
+    Ok(options
+        .peer
+        .clone()
+        .or_else(|| options.target.implied_peer(needs_peer)))
 }
 
 /// Loads an expectations file and checks that every case it names is in the suite.

@@ -12,5 +12,5 @@ pub mod transcript;
 pub use homeserver::{Homeserver, Payload, Response, TargetError};
 pub use limits::Limits;
 pub use provision::{Account, Registration, SharedSecret};
-pub use spec::{Connected, TargetSpec};
+pub use spec::{Connected, ConnectedPeer, PeerSpec, TargetSpec};
 pub use transcript::{Exchange, Recorder};

@@ -209,7 +209,7 @@ fn failing_runs_against_synapse_write_four_valid_reports_without_secrets() {
         cache: synapse_cache(),
     };
     let connected = runtime
-        .block_on(target.connect(Default::default()))
+        .block_on(target.connect(Default::default(), None))
         .expect("Synapse starts");
     let synapse = connected.synapse().expect("a managed Synapse");
     let log = synapse.keep_log();

@@ -11,11 +11,15 @@ use serde_saphyr::{Location, Spanned};
 use super::claims::{Claim, Registry, Subject, parse_registry};
 use super::error::{LoadError, Position, closest};
 use super::model::{
-    Action, Body, Call, Case, Every, Expect, Level, SnapshotSpec, Status, Step, SyncUntil,
+    Action, ActorDecl, Body, Call, Case, Every, Expect, Home, Level, SnapshotSpec, Status, Step,
+    SyncUntil,
 };
 use super::raw::{RawCase, RawExpect, RawExpects, RawSnapshot, RawStatus, RawStep, RawSyncUntil};
 use super::template::{references, value_references};
 use super::yaml::{parse, read_source};
+
+/// How an actor declaration names the federation peer as its home: `bob@peer`.
+const PEER: &str = "peer";
 
 /// How long a `sync_until` polls when the case does not say.
 pub const DEFAULT_WITHIN: Duration = Duration::from_secs(10);
@@ -220,27 +224,23 @@ impl Validator<'_> {
                 format!("case id `{}` must be lower-case letters, digits, `.`, `-` or `_`, such as `dm.create-room.invitee-flagged`", raw.id.value),
             ));
         }
-        let mut actors = Vec::new();
+        let mut declared: Vec<ActorDecl> = Vec::new();
         for actor in &raw.actors {
-            let name = &actor.value;
-            let well_formed = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !well_formed {
+            let decl = self.actor(actor)?;
+            if declared.iter().any(|d| d.name == decl.name)
+                || super::model::BUILTIN_VARIABLES.contains(&decl.name.as_str())
+            {
                 return Err(self.invalid(
                     &actor.referenced,
-                    format!("actor name `{name}` must be lower-case letters, digits or `_`"),
+                    format!(
+                        "actor `{}` is declared twice or shadows a built-in variable",
+                        decl.name
+                    ),
                 ));
             }
-            if actors.contains(name) || super::model::BUILTIN_VARIABLES.contains(&name.as_str()) {
-                return Err(self.invalid(
-                    &actor.referenced,
-                    format!("actor `{name}` is declared twice or shadows a built-in variable"),
-                ));
-            }
-            actors.push(name.clone());
+            declared.push(decl);
         }
+        let actors: Vec<String> = declared.iter().map(|d| d.name.clone()).collect();
         if let Some(claims) = &raw.claims {
             return Err(self.invalid(
                 &claims.referenced,
@@ -300,11 +300,45 @@ impl Validator<'_> {
             summary: raw.summary,
             claims,
             tags: raw.tags,
-            actors,
+            actors: declared,
             steps,
             file: self.file.to_path_buf(),
         };
         Ok((case, id_at))
+    }
+
+    /// An actor as declared: `name`, or `name@peer` for an actor on the federation peer.
+    fn actor(&self, actor: &Spanned<String>) -> Result<ActorDecl, LoadError> {
+        let (name, home) = match actor.value.split_once('@') {
+            None => (actor.value.as_str(), Home::Target),
+            Some((name, PEER)) => (name, Home::Peer),
+            Some((_, other)) => {
+                let hint = closest(other, [PEER])
+                    .map(|n| format!(" (did you mean `@{n}`?)"))
+                    .unwrap_or_default();
+                return Err(self.invalid(
+                    &actor.referenced,
+                    format!(
+                        "actor `{}` names server `{other}`{hint}; the only other server is the federation peer, `<name>@{PEER}`",
+                        actor.value
+                    ),
+                ));
+            }
+        };
+        let well_formed = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !well_formed {
+            return Err(self.invalid(
+                &actor.referenced,
+                format!("actor name `{name}` must be lower-case letters, digits or `_`"),
+            ));
+        }
+        Ok(ActorDecl {
+            name: name.to_string(),
+            home,
+        })
     }
 
     fn step(

@@ -22,12 +22,39 @@ pub struct Case {
     pub claims: Vec<Claim>,
     /// Free-form labels for filtering and reports.
     pub tags: Vec<String>,
-    /// Fresh users the case needs, by name (`alice`, `bob`, ...).
-    pub actors: Vec<String>,
+    /// Fresh users the case needs, by name (`alice`, `bob`, ...), each on its home server.
+    pub actors: Vec<ActorDecl>,
     /// The steps, run in order.
     pub steps: Vec<Step>,
     /// The file the case was loaded from.
     pub file: PathBuf,
+}
+
+/// The homeserver an actor's account lives on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Home {
+    /// The server under test.
+    #[default]
+    Target,
+    /// The federation peer: a second homeserver federating with the target.
+    Peer,
+}
+
+impl Home {
+    /// True for the server under test.
+    pub fn is_target(&self) -> bool {
+        *self == Home::Target
+    }
+}
+
+/// An actor a case declares: `alice` on the target, `bob@peer` on the federation peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorDecl {
+    /// The actor's name, which steps use in `as:` and `${name}`.
+    pub name: String,
+    /// The server the actor is registered on.
+    pub home: Home,
 }
 
 /// RFC 2119 requirement level of a claim, weakest first.
@@ -274,6 +301,11 @@ impl Case {
             .map(|c| c.level)
             .max()
             .unwrap_or(Level::Info)
+    }
+
+    /// Whether an actor of the case lives on the federation peer.
+    pub fn needs_peer(&self) -> bool {
+        self.actors.iter().any(|a| a.home == Home::Peer)
     }
 
     /// The newest specification version among the case's claims: a server must advertise it.

@@ -71,6 +71,7 @@ pub(super) fn mutants(args: &MutantsArgs) -> Exit {
                             url: String::new(),
                             server: None,
                             advertised_versions: Vec::new(),
+                            peer: None,
                         },
                         started: started.to_string(),
                         duration: matrix.elapsed,

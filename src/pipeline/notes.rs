@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::Finished;
 
 /// Why a run in which every case was skipped does not pass.
-pub const NOTHING_JUDGED: &str = "every case that ran was skipped, so nothing was judged: the server advertises no specification version their claims need (see the skipped reasons above)";
+pub const NOTHING_JUDGED: &str = "every case that ran was skipped, so nothing was judged: the server advertises no specification version their claims need, or they need a federation peer the run does not have (see the skipped reasons above)";
 
 /// How the run compares with the expectations file, when there is one.
 pub fn expectations(finished: &Finished) -> String {

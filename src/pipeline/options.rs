@@ -9,7 +9,7 @@ use clap::{Args, Parser, ValueEnum};
 use crate::case::Level;
 use crate::run::bounds::Bounds;
 use crate::server::Limits;
-use crate::server::TargetSpec;
+use crate::server::{PeerSpec, TargetSpec};
 
 /// Where the cases come from.
 #[derive(Debug, Clone, Default, Args)]
@@ -162,6 +162,9 @@ pub struct RunOptions {
     /// `fake` (the built-in homeserver), `fake:<profile>`, `synapse` or `synapse@X.Y.Z` (a managed Synapse), or a homeserver's base URL.
     #[arg(long, env = "MXCONFORM_TARGET", default_value = "fake")]
     pub target: TargetSpec,
+    /// A managed Synapse (`synapse` or `synapse@X.Y.Z`) to start as the federation peer of a target given by URL; `--target synapse` starts one by itself when a selected case needs it.
+    #[arg(long, env = "MXCONFORM_PEER", value_name = "SYNAPSE")]
+    pub peer: Option<PeerSpec>,
     /// How to register the fresh users each case needs.
     #[arg(long, env = "MXCONFORM_REGISTER", value_enum, default_value = "open")]
     pub register: RegisterMode,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::model::{CaseReport, ClaimCase, ClaimReport, Cost, RunReport, Selection, TargetInfo};
-use crate::case::{Case, Claim, Registry, Subject};
+use crate::case::{Case, Claim, Home, Registry, Subject};
 use crate::verdict::{Outcome, Tally, Verdict};
 
 /// What the report says of the run besides its verdicts.
@@ -29,6 +29,7 @@ pub fn build(
     verdicts: &[Verdict],
 ) -> RunReport {
     let base = facts.target.url.clone();
+    let peer_base = facts.target.peer.as_ref().map(|p| p.url.clone());
     let case_reports: Vec<CaseReport> = verdicts
         .iter()
         .filter_map(|verdict| {
@@ -40,7 +41,10 @@ pub fn build(
                 .rev()
                 .find(|e| failing_step.is_some() && e.step == failing_step)
                 .or(verdict.transcript.last())
-                .map(|exchange| exchange.curl(&base));
+                .map(|exchange| match (exchange.server, &peer_base) {
+                    (Home::Peer, Some(peer)) => exchange.curl(peer),
+                    _ => exchange.curl(&base),
+                });
             Some(CaseReport {
                 id: case.id.clone(),
                 area: case.id.split('.').next().unwrap_or_default().to_string(),

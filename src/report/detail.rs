@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::model::{CaseReport, Expected};
 use super::text::describe;
+use crate::case::Home;
 use crate::server::Exchange;
 use crate::verdict::Outcome;
 
@@ -119,10 +120,15 @@ pub(crate) fn status(exchange: &Exchange) -> String {
     }
 }
 
-/// `step 2: GET /path → 200 (34 ms)`.
+/// `step 2: GET /path → 200 (34 ms)`, with `to the peer` before the method for an exchange with
+/// the federation peer.
 pub(crate) fn heading(exchange: &Exchange) -> String {
+    let server = match exchange.server {
+        Home::Target => "",
+        Home::Peer => "to the peer ",
+    };
     format!(
-        "{}: {} {} → {} ({} ms)",
+        "{}: {server}{} {} → {} ({} ms)",
         step(exchange),
         exchange.method,
         exchange.path,

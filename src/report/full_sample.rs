@@ -5,9 +5,9 @@ use serde_json::json;
 
 use super::model::{
     CaseReport, ClaimCase, ClaimReport, Cost, ExpectationsReport, Expected, MutantRow,
-    MutantsReport, RunReport, Selection, ServerInfo, TargetInfo,
+    MutantsReport, PeerInfo, RunReport, Selection, ServerInfo, TargetInfo,
 };
-use crate::case::{Level, Subject};
+use crate::case::{Home, Level, Subject};
 use crate::server::Exchange;
 use crate::verdict::{Answer, ClaimVerdict, Failure, Observation, Outcome, Problem, Tally};
 
@@ -129,6 +129,11 @@ pub(crate) fn sample() -> RunReport {
                 version: "1.98.0".into(),
             }),
             advertised_versions: vec!["v1.1".into(), "v1.11".into()],
+            peer: Some(PeerInfo {
+                spec: "synapse@1.163.2".into(),
+                url: "http://127.0.0.1:41234".into(),
+                server_name: "localhost:41235".into(),
+            }),
         },
         started: "2026-01-02T03:04:05Z".into(),
         duration_ms: 1234,
@@ -250,6 +255,7 @@ fn transcript() -> Vec<Exchange> {
     vec![
         Exchange {
             step: None,
+            server: Home::Target,
             method: "POST".into(),
             path: "/_matrix/client/v3/login".into(),
             authenticated: false,
@@ -261,6 +267,7 @@ fn transcript() -> Vec<Exchange> {
         },
         Exchange {
             step: Some(2),
+            server: Home::Peer,
             method: "GET".into(),
             path: "/_matrix/client/v3/sync".into(),
             authenticated: true,

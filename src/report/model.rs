@@ -69,6 +69,20 @@ pub struct TargetInfo {
     pub server: Option<ServerInfo>,
     /// The specification versions `GET /_matrix/client/versions` advertised.
     pub advertised_versions: Vec<String>,
+    /// The federation peer the run started beside the target, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<PeerInfo>,
+}
+
+/// The federation peer of a run: a managed homeserver federating with the target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerInfo {
+    /// The peer as given: `synapse@X.Y.Z`.
+    pub spec: String,
+    /// The base URL its client-server API answered on.
+    pub url: String,
+    /// Its server name, as in its users' ids.
+    pub server_name: String,
 }
 
 /// A server's own name and version.

@@ -7,7 +7,7 @@ use super::Emitter;
 use super::model::{
     CaseReport, ClaimCase, ClaimReport, Expected, RunReport, Selection, ServerInfo, TargetInfo,
 };
-use crate::case::{Level, Subject};
+use crate::case::{Home, Level, Subject};
 use crate::server::Exchange;
 use crate::verdict::{Answer, ClaimVerdict, Failure, Observation, Outcome, Problem, Tally};
 
@@ -83,6 +83,7 @@ pub(crate) fn sample() -> RunReport {
                 version: "1.163.2".into(),
             }),
             advertised_versions: vec!["v1.11".into(), "v1.12".into()],
+            peer: None,
         },
         started: "2026-05-04T10:20:30.123Z".into(),
         duration_ms: 4_321,
@@ -141,6 +142,7 @@ fn failing() -> CaseReport {
     case.transcript = vec![
         Exchange {
             step: None,
+            server: Home::Target,
             method: "POST".into(),
             path: "/_matrix/client/v3/register".into(),
             authenticated: false,
@@ -152,6 +154,7 @@ fn failing() -> CaseReport {
         },
         Exchange {
             step: Some(2),
+            server: Home::Target,
             method: "GET".into(),
             path: "/_matrix/client/v3/sync?timeout=0".into(),
             authenticated: true,

@@ -11,7 +11,7 @@ use super::bounds::{Bounds, Deadline};
 use super::step::{StepFailure, StepScope, execute, label};
 use super::vars::Vars;
 use crate::case::SpecVersion;
-use crate::case::{Action, Case, Step, SyncUntil};
+use crate::case::{Action, Case, Home, Step, SyncUntil};
 use crate::matcher::short;
 use crate::server::Recorder;
 use crate::server::transcript::at_step;
@@ -28,6 +28,8 @@ pub struct Run {
     pub hs: Homeserver,
     /// How actors are registered.
     pub registration: Registration,
+    /// The federation peer that actors declared `name@peer` live on, or why the run has none.
+    pub peer: Result<Peer, String>,
     /// Unique localparts for this run.
     pub minter: Minter,
     /// Where snapshots are stored.
@@ -44,13 +46,34 @@ pub struct Run {
     pub started: tokio::time::Instant,
 }
 
+/// A second homeserver federating with the target, and how actors are registered on it.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    /// The peer homeserver; its exchanges are marked as the peer's in transcripts.
+    pub hs: Homeserver,
+    /// How actors are registered on it.
+    pub registration: Registration,
+}
+
+impl Run {
+    /// The homeserver `home` names and how actors are registered there; the peer's only when the
+    /// run has one.
+    fn server(&self, home: Home) -> Option<(&Homeserver, &Registration)> {
+        match home {
+            Home::Target => Some((&self.hs, &self.registration)),
+            Home::Peer => self.peer.as_ref().ok().map(|p| (&p.hs, &p.registration)),
+        }
+    }
+}
+
 /// Runs `case` against the run's target and returns its verdict, judged by the case's level.
 ///
 /// A case whose claims need a specification version the server does not advertise is skipped.
 pub async fn run_case(run: &Run, case: &Case) -> Verdict {
     let started = Instant::now();
     let recorder = Recorder::new();
-    let (outcome, claims) = match unadvertised(run.advertised, case) {
+    let ruled_out = unadvertised(run.advertised, case).or_else(|| without_peer(run, case));
+    let (outcome, claims) = match ruled_out {
         Some(reason) => {
             let skipped = Outcome::Skipped(reason);
             (skipped.clone(), every_claim(case, &skipped))
@@ -89,6 +112,16 @@ async fn within_deadline(run: &Run, case: &Case, recorder: &Recorder) -> Executi
             deadline.passed(step, location)
         }
     }
+}
+
+/// Why the case cannot run without a federation peer, when it needs one and the run has none.
+fn without_peer(run: &Run, case: &Case) -> Option<String> {
+    let reason = run.peer.as_ref().err()?;
+    let remote = case.actors.iter().find(|a| a.home == Home::Peer)?;
+    Some(format!(
+        "actor `{}@peer` needs a federation peer, and {reason}",
+        remote.name
+    ))
 }
 
 /// The version every case needs whatever its claims: the harness speaks the `/v3` endpoints, added in v1.1.
@@ -133,25 +166,30 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
     let mut normaliser = Normaliser::new();
     let mut tokens: HashMap<(String, u8), String> = HashMap::new();
     let mut actors = HashMap::new();
-    for name in &case.actors {
-        match provision(&run.hs, &run.registration, &run.minter, name).await {
+    for declared in &case.actors {
+        let name = &declared.name;
+        let Some((hs, registration)) = run.server(declared.home) else {
+            continue;
+        };
+        match provision(hs, registration, &run.minter, name).await {
             Ok(actor) => {
                 let account = &actor.account;
-                normaliser.actor(name, &account.user_id);
-                if vars.get("server").is_none()
+                normaliser.actor_at(name, &account.user_id, declared.home);
+                if declared.home.is_target()
+                    && vars.get("server").is_none()
                     && let Some((_, server)) = account.user_id.split_once(':')
                 {
                     vars.set("server", Value::String(server.to_string()));
                 }
                 vars.set(name, Value::String(account.user_id.clone()));
                 tokens.insert((name.clone(), 1), account.access_token.clone());
-                actors.insert(name.clone(), actor);
+                actors.insert(name.clone(), (actor, hs));
             }
             Err(err) => {
                 let failure = Failure::new(
                     None,
                     case.file.display().to_string(),
-                    format!("registering actor `{name}`"),
+                    format!("registering actor `{name}`{}", on_peer(declared.home)),
                     Problem::Provisioning {
                         reason: err.to_string(),
                     },
@@ -189,9 +227,9 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
         };
         if let Some(name) = &step.actor
             && !tokens.contains_key(&(name.clone(), step.device))
-            && let Some(actor) = actors.get(name)
+            && let Some((actor, hs)) = actors.get(name)
         {
-            match actor.log_in(&run.hs).await {
+            match actor.log_in(hs).await {
                 Ok(account) => {
                     tokens.insert((name.clone(), step.device), account.access_token);
                 }
@@ -212,8 +250,13 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
                 }
             }
         }
+        let hs = step
+            .actor
+            .as_ref()
+            .and_then(|a| actors.get(a))
+            .map_or(&run.hs, |(_, hs)| *hs);
         let scope = StepScope {
-            hs: &run.hs,
+            hs,
             token: step
                 .actor
                 .as_ref()
@@ -253,6 +296,14 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
         break;
     }
     execution
+}
+
+/// How a message names the peer as an actor's server: nothing for the target.
+fn on_peer(home: Home) -> &'static str {
+    match home {
+        Home::Target => "",
+        Home::Peer => " on the federation peer",
+    }
 }
 
 /// A failure as reports show it: ids become their placeholders and minted names their actors'.

@@ -12,7 +12,7 @@ use super::case::{Run, run_case};
 use super::suite::{prepare, run_all};
 use crate::case::Case;
 use crate::server::synapse::Stopper;
-use crate::server::{Connected, Registration, TargetError, TargetSpec};
+use crate::server::{Connected, PeerSpec, Registration, TargetError, TargetSpec};
 use crate::snapshot::quiet_mismatch_panics;
 use crate::verdict::{Failure, Outcome, Problem, Verdict, every_claim, explain};
 
@@ -29,9 +29,11 @@ pub struct Session {
 pub type Excuse = Arc<dyn Fn(&Verdict) -> Option<String> + Send + Sync>;
 
 impl Session {
-    /// Starts the runtime, brings up or reaches the target within `bounds` and checks that it answers.
+    /// Starts the runtime, brings up or reaches the target (and its federation `peer`, if any)
+    /// within `bounds` and checks that it answers.
     pub fn start(
         target: &TargetSpec,
+        peer: Option<&PeerSpec>,
         registration: Registration,
         snapshots: PathBuf,
         bounds: Bounds,
@@ -45,7 +47,7 @@ impl Session {
                 reason: format!("cannot start the async runtime: {e}"),
             })?;
         let (connected, run) =
-            runtime.block_on(prepare(target, registration, snapshots, bounds))?;
+            runtime.block_on(prepare(target, peer, registration, snapshots, bounds))?;
         let software = match target {
             TargetSpec::Fake(_) => {
                 Some(("mxconform fake".into(), env!("CARGO_PKG_VERSION").into()))
@@ -53,8 +55,13 @@ impl Session {
             _ => runtime.block_on(connected.homeserver.software()),
         };
         quiet_mismatch_panics();
-        if let Some(synapse) = connected.synapse() {
-            runtime.spawn(stop_on_signal(synapse.stopper()));
+        let stoppers: Vec<Stopper> = connected
+            .managed()
+            .into_iter()
+            .map(|(_, synapse)| synapse.stopper())
+            .collect();
+        if !stoppers.is_empty() {
+            runtime.spawn(stop_on_signal(stoppers));
         }
         let run = Arc::new(run);
         Ok(Session {
@@ -116,6 +123,12 @@ impl Session {
         self.connected.homeserver.base()
     }
 
+    /// The federation peer's base URL and server name, when the run has a peer.
+    pub fn peer(&self) -> Option<(&str, &str)> {
+        let peer = self.connected.peer.as_ref().ok()?;
+        Some((peer.homeserver.base(), peer.synapse.server_name()))
+    }
+
     /// One trial per case; each records its verdict in this session when it runs. A verdict
     /// `excuse` accepts does not fail its trial.
     pub fn trials(&self, cases: &[Case], excuse: Excuse) -> Vec<Trial> {
@@ -148,9 +161,14 @@ impl Session {
             .collect()
     }
 
-    /// Keeps a managed server's log after the run and returns its path; `None` for other targets.
-    pub fn keep_server_log(&self) -> Option<std::path::PathBuf> {
-        self.connected.synapse().map(|synapse| synapse.keep_log())
+    /// Keeps each managed server's log after the run and returns its role (`target` or `peer`) and
+    /// path; none for servers the run did not start.
+    pub fn keep_server_logs(&self) -> Vec<(&'static str, PathBuf)> {
+        self.connected
+            .managed()
+            .into_iter()
+            .map(|(role, synapse)| (role, synapse.keep_log()))
+            .collect()
     }
 
     /// The verdicts recorded so far, sorted by case id.
@@ -218,8 +236,8 @@ fn trial_result(case: &Case, verdict: &Verdict) -> Result<Completion, Failed> {
     }
 }
 
-/// On Ctrl-C or SIGTERM, stops the managed server before the process exits.
-async fn stop_on_signal(stopper: Stopper) {
+/// On Ctrl-C or SIGTERM, stops the managed servers before the process exits.
+async fn stop_on_signal(stoppers: Vec<Stopper>) {
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut signal) => {
@@ -232,7 +250,11 @@ async fn stop_on_signal(stopper: Stopper) {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate => {}
     }
-    eprintln!("mxconform: interrupted; stopping the managed homeserver");
-    stopper.stop();
+    eprintln!("mxconform: interrupted; stopping the managed homeservers");
+    std::thread::scope(|scope| {
+        for stopper in stoppers {
+            scope.spawn(move || stopper.stop());
+        }
+    });
     std::process::exit(130);
 }

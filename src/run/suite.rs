@@ -7,20 +7,21 @@ use tokio::sync::Semaphore;
 
 use super::actor::Minter;
 use super::bounds::Bounds;
-use super::case::{Run, run_case};
+use super::case::{Peer, Run, run_case};
 use crate::case::{Case, SpecVersion};
-use crate::server::{Connected, Registration, TargetError, TargetSpec};
+use crate::server::{Connected, PeerSpec, Registration, TargetError, TargetSpec};
 use crate::verdict::Verdict;
 
-/// Brings `target` up (or reaches it) within `bounds`, reads `/versions` and prepares what the
-/// cases of a run share.
+/// Brings `target` (and its federation `peer`, if any) up or reaches it within `bounds`, reads
+/// `/versions` and prepares what the cases of a run share.
 pub async fn prepare(
     target: &TargetSpec,
+    peer: Option<&PeerSpec>,
     registration: Registration,
     snapshots: PathBuf,
     bounds: Bounds,
 ) -> Result<(Connected, Run), TargetError> {
-    let connected = target.connect(bounds.limits).await?;
+    let connected = target.connect(bounds.limits, peer).await?;
     let registration = connected.registration().unwrap_or(registration);
     // insta resolves a relative snapshot path against the source file, so anchor it here.
     let snapshots = std::path::absolute(&snapshots).unwrap_or(snapshots);
@@ -30,6 +31,14 @@ pub async fn prepare(
     let run = Run {
         hs: connected.homeserver.clone(),
         registration,
+        peer: connected
+            .peer
+            .as_ref()
+            .map(|p| Peer {
+                hs: p.homeserver.clone(),
+                registration: p.synapse.registration(),
+            })
+            .map_err(Clone::clone),
         minter: Minter::new(),
         snapshots,
         advertised,

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::limits::{Breaker, Limits};
 use super::transcript::{Exchange, record};
+use crate::case::Home;
 
 /// How many times a rate-limited request is retried before its 429 is returned.
 const RATE_LIMIT_RETRIES: u32 = 5;
@@ -74,6 +75,7 @@ pub struct Homeserver {
     client: reqwest::Client,
     limits: Limits,
     breaker: Arc<Breaker>,
+    home: Home,
 }
 
 /// The HTTP client shared by every request of a run; each request's own deadline comes from [`Limits`].
@@ -93,7 +95,18 @@ impl Homeserver {
             client,
             limits: Limits::default(),
             breaker: Arc::default(),
+            home: Home::Target,
         }
+    }
+
+    /// The same homeserver, its exchanges marked as going to `home` in transcripts.
+    pub fn at(self, home: Home) -> Self {
+        Homeserver { home, ..self }
+    }
+
+    /// Which server this is to the run: the target or the federation peer.
+    pub fn home(&self) -> Home {
+        self.home
     }
 
     /// The same homeserver with other limits, and a breaker of its own.
@@ -197,6 +210,7 @@ impl Homeserver {
             };
             record(Exchange {
                 step: None,
+                server: self.home,
                 method: method.to_string(),
                 path: path.to_string(),
                 authenticated: token.is_some(),

@@ -9,6 +9,7 @@ use super::homeserver::{Homeserver, TargetError, client};
 use super::limits::Limits;
 use super::provision::Registration;
 use super::synapse::{DEFAULT_VERSION, Federation, ManagedSynapse, install};
+use crate::case::Home;
 use crate::case::error::closest;
 
 /// A target as named on the command line.
@@ -65,6 +66,49 @@ impl FromStr for TargetSpec {
     }
 }
 
+/// The federation peer asked for: a managed Synapse release that federates with the target on
+/// loopback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerSpec {
+    /// The matrix-synapse release on PyPI.
+    pub version: String,
+    /// The cache directory holding installed releases.
+    pub cache: PathBuf,
+}
+
+impl FromStr for PeerSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.parse::<TargetSpec>() {
+            Ok(TargetSpec::Synapse { version, cache }) => Ok(PeerSpec { version, cache }),
+            _ => Err(format!(
+                "expected `synapse` or `synapse@X.Y.Z` (a managed Synapse as the federation peer), found `{s}`"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for PeerSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "synapse@{}", self.version)
+    }
+}
+
+impl TargetSpec {
+    /// The peer a run of `cases` gets when none is named: for a managed Synapse, another of the same
+    /// release when a case has an actor on the peer.
+    pub fn implied_peer(&self, needs_peer: bool) -> Option<PeerSpec> {
+        match self {
+            TargetSpec::Synapse { version, cache } if needs_peer => Some(PeerSpec {
+                version: version.clone(),
+                cache: cache.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// True for a release number such as `1.163.2` (digits and dots, optionally a PEP 440 suffix like `rc1`).
 fn is_release(version: &str) -> bool {
     version.split('.').count() >= 2
@@ -112,7 +156,17 @@ pub struct Connected {
     pub homeserver: Homeserver,
     /// What `GET /_matrix/client/versions` answered.
     pub versions: serde_json::Value,
+    /// The federation peer, or why the run has none.
+    pub peer: Result<ConnectedPeer, String>,
     owned: Owned,
+}
+
+/// A managed Synapse federating with the target, and the handle requests to it go through.
+pub struct ConnectedPeer {
+    /// The peer homeserver; its exchanges are marked as the peer's.
+    pub homeserver: Homeserver,
+    /// The running peer, stopped when this is dropped.
+    pub synapse: ManagedSynapse,
 }
 
 impl Connected {
@@ -128,32 +182,95 @@ impl Connected {
             _ => None,
         }
     }
+
+    /// Every managed Synapse of the run, the target's first, with its role (`target` or `peer`).
+    pub fn managed(&self) -> Vec<(&'static str, &ManagedSynapse)> {
+        let target = self.synapse().map(|s| ("target", s));
+        let peer = self.peer.as_ref().ok().map(|p| ("peer", &p.synapse));
+        target.into_iter().chain(peer).collect()
+    }
+}
+
+/// Starts a managed Synapse, federating on loopback when `federation` says so.
+async fn managed(
+    version: &str,
+    cache: &std::path::Path,
+    federation: Federation,
+) -> Result<ManagedSynapse, TargetError> {
+    ManagedSynapse::start(version, cache, federation)
+        .await
+        .map_err(|e| TargetError::Setup(e.to_string()))
+}
+
+/// Why a run against `target` has no federation peer when none was asked for.
+fn no_peer(target: &TargetSpec) -> String {
+    match target {
+        TargetSpec::Fake(_) => "the built-in fake does not federate".into(),
+        TargetSpec::Url(_) => {
+            "none was given: `--peer synapse` starts a managed Synapse as the peer".into()
+        }
+        TargetSpec::Synapse { .. } => "no selected case needed one when the run started".into(),
+    }
 }
 
 impl TargetSpec {
     /// Starts the fake or a managed Synapse, or reaches the URL, and checks that `/versions`
-    /// answers; every later request keeps to `limits`.
-    pub async fn connect(&self, limits: Limits) -> Result<Connected, TargetError> {
-        let (owned, url) = match self {
+    /// answers; with a `peer`, starts it beside the target, both federating on loopback. Every later
+    /// request keeps to `limits`.
+    pub async fn connect(
+        &self,
+        limits: Limits,
+        peer: Option<&PeerSpec>,
+    ) -> Result<Connected, TargetError> {
+        let federation = match peer {
+            Some(_) => Federation::Loopback,
+            None => Federation::Off,
+        };
+        let start_peer = async {
+            match peer {
+                Some(p) => managed(&p.version, &p.cache, Federation::Loopback)
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        let (owned, url, peer_synapse) = match self {
+            TargetSpec::Fake(_) if peer.is_some() => {
+                return Err(TargetError::Setup(
+                    "the built-in fake does not federate, so it cannot have a peer: use `--peer` with `--target synapse` or a URL".into(),
+                ));
+            }
             TargetSpec::Fake(deviation) => {
                 let fake = FakeHomeserver::start_with(*deviation).await;
                 let url = fake.uri();
-                (Owned::Fake { _server: fake }, url)
+                (Owned::Fake { _server: fake }, url, None)
             }
-            TargetSpec::Url(url) => (Owned::Nothing, url.clone()),
+            TargetSpec::Url(url) => (Owned::Nothing, url.clone(), start_peer.await?),
             TargetSpec::Synapse { version, cache } => {
-                let synapse = ManagedSynapse::start(version, cache, Federation::Off)
-                    .await
-                    .map_err(|e| TargetError::Setup(e.to_string()))?;
+                let (target, peer) = tokio::join!(managed(version, cache, federation), start_peer);
+                let synapse = target?;
                 let url = synapse.url().to_string();
-                (Owned::Synapse(synapse), url)
+                (Owned::Synapse(synapse), url, peer?)
             }
         };
         let homeserver = Homeserver::new(&url, client()).with_limits(limits);
         let versions = homeserver.versions().await?;
+        let peer = match peer_synapse {
+            Some(synapse) => {
+                let homeserver = Homeserver::new(synapse.url(), client())
+                    .with_limits(limits)
+                    .at(Home::Peer);
+                Ok(ConnectedPeer {
+                    homeserver,
+                    synapse,
+                })
+            }
+            None => Err(no_peer(self)),
+        };
         Ok(Connected {
             homeserver,
             versions,
+            peer,
             owned,
         })
     }

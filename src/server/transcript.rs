@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::case::Home;
 use crate::redact::redacted;
 
 /// The largest body a transcript keeps, in bytes of JSON; a larger one is replaced by a note.
@@ -23,6 +24,9 @@ tokio::task_local! {
 pub struct Exchange {
     /// The 1-based step that made the request; `None` while the case's users are set up.
     pub step: Option<usize>,
+    /// The server the request went to: the target, or the federation peer.
+    #[serde(default, skip_serializing_if = "Home::is_target")]
+    pub server: Home,
     /// The HTTP method.
     pub method: String,
     /// The path and query, relative to the homeserver's base URL.
@@ -160,6 +164,7 @@ mod tests {
     fn exchange(request: Option<Value>) -> Exchange {
         Exchange {
             step: None,
+            server: Home::Target,
             method: "POST".into(),
             path: "/_matrix/client/v3/login".into(),
             authenticated: true,

@@ -2,6 +2,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::case::Home;
+
 /// Keys whose values are volatile and dropped: timestamps and ages.
 const DROPPED_KEYS: &[&str] = &["origin_server_ts", "age", "ts"];
 /// Keys whose values are masked: tokens and device ids.
@@ -18,11 +20,13 @@ const MASKED_KEYS: &[&str] = &[
 /// Replaces ids with placeholders, consistently within one case.
 ///
 /// Room ids become `[room:N]` and event ids `[event:N]` in the order they are first seen,
-/// actors' user ids become `@alice:[server]`, and the server name becomes `[server]`.
+/// actors' user ids become `@alice:[server]` (`@bob:[peer]` for an actor on the federation peer),
+/// and the server names become `[server]` and `[peer]`.
 #[derive(Debug, Default, Clone)]
 pub struct Normaliser {
     actors: Vec<(String, String)>,
     server: Option<String>,
+    peer: Option<String>,
     rooms: Vec<String>,
     events: Vec<String>,
 }
@@ -33,14 +37,52 @@ impl Normaliser {
         Self::default()
     }
 
-    /// Records that `user_id` belongs to actor `name`; the first one also fixes the server name.
+    /// Records that `user_id` belongs to actor `name` on the target; the first one also fixes the
+    /// server name.
     pub fn actor(&mut self, name: &str, user_id: &str) {
-        if self.server.is_none() {
-            self.server = user_id
+        self.actor_at(name, user_id, Home::Target);
+    }
+
+    /// Records that `user_id` belongs to actor `name` on `home`; the first actor of each server
+    /// fixes that server's name.
+    pub fn actor_at(&mut self, name: &str, user_id: &str, home: Home) {
+        let slot = match home {
+            Home::Target => &mut self.server,
+            Home::Peer => &mut self.peer,
+        };
+        if slot.is_none() {
+            *slot = user_id
                 .split_once(':')
                 .map(|(_, server)| server.to_string());
         }
-        self.actors.push((user_id.to_string(), name.to_string()));
+        let placeholder = match home {
+            Home::Target => format!("@{name}:[server]"),
+            Home::Peer => format!("@{name}:[peer]"),
+        };
+        self.actors.push((user_id.to_string(), placeholder));
+    }
+
+    /// The server names seen so far with their placeholders, longest name first, so that one name
+    /// that starts another (`localhost:80` and `localhost:8008`) never takes a part of it.
+    fn servers(&self) -> Vec<(&str, &'static str)> {
+        let mut servers: Vec<(&str, &'static str)> = [
+            (self.server.as_deref(), "[server]"),
+            (self.peer.as_deref(), "[peer]"),
+        ]
+        .into_iter()
+        .filter_map(|(name, placeholder)| Some((name?, placeholder)))
+        .collect();
+        servers.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+        servers
+    }
+
+    /// `text` with each known server name replaced by its placeholder.
+    fn servers_replaced(&self, text: &str) -> String {
+        self.servers()
+            .into_iter()
+            .fold(text.to_string(), |out, (name, placeholder)| {
+                out.replace(name, placeholder)
+            })
     }
 
     /// Registers the room and event ids in `value`, in document order, so they number first.
@@ -78,10 +120,11 @@ impl Normaliser {
         let mut known: Vec<(&str, String)> = self
             .actors
             .iter()
-            .map(|(id, name)| (id.as_str(), format!("@{name}:[server]")))
-            .chain(self.actors.iter().filter_map(|(id, name)| {
+            .map(|(id, placeholder)| (id.as_str(), placeholder.clone()))
+            .chain(self.actors.iter().filter_map(|(id, placeholder)| {
                 let localpart = id.strip_prefix('@')?.split_once(':')?.0;
-                Some((localpart, name.clone()))
+                let name = placeholder.strip_prefix('@')?.split_once(':')?.0;
+                Some((localpart, name.to_string()))
             }))
             .chain(
                 self.rooms
@@ -101,15 +144,12 @@ impl Normaliser {
         for (id, placeholder) in known {
             out = out.replace(id, &placeholder);
         }
-        match &self.server {
-            Some(server) => out.replace(server.as_str(), "[server]"),
-            None => out,
-        }
+        self.servers_replaced(&out)
     }
 
     fn text(&mut self, s: &str) -> String {
-        if let Some((_, name)) = self.actors.iter().find(|(id, _)| id == s) {
-            return format!("@{name}:[server]");
+        if let Some((_, placeholder)) = self.actors.iter().find(|(id, _)| id == s) {
+            return placeholder.clone();
         }
         if is_sigilled_id(s, '!') {
             return format!("[room:{}]", number(&mut self.rooms, s));
@@ -117,10 +157,7 @@ impl Normaliser {
         if is_sigilled_id(s, '$') {
             return format!("[event:{}]", number(&mut self.events, s));
         }
-        match &self.server {
-            Some(server) if s.contains(server.as_str()) => s.replace(server.as_str(), "[server]"),
-            _ => s.to_string(),
-        }
+        self.servers_replaced(s)
     }
 }
 
@@ -171,6 +208,27 @@ mod tests {
         assert_eq!(
             n.rewrite("body at /rooms/join/!abc:hs.example: expected $e1 from @mxc-1-bob:hs.example (mxc-1-bob) on hs.example"),
             "body at /rooms/join/[room:1]: expected [event:1] from @bob:[server] (bob) on [server]"
+        );
+    }
+
+    #[test]
+    fn peer_actors_and_the_peer_server_get_placeholders_of_their_own() {
+        let mut n = Normaliser::new();
+        n.actor_at("bob", "@mxc-2-bob:localhost:8448", Home::Peer);
+        n.actor("alice", "@mxc-1-alice:localhost:84");
+        let value = n.normalise(&json!({
+            "sender": "@mxc-1-alice:localhost:84",
+            "state_key": "@mxc-2-bob:localhost:8448",
+            "origin": "localhost:8448",
+            "via": ["localhost:84"]
+        }));
+        assert_eq!(
+            value,
+            json!({"sender": "@alice:[server]", "state_key": "@bob:[peer]", "origin": "[peer]", "via": ["[server]"]})
+        );
+        assert_eq!(
+            n.rewrite("mxc-2-bob on localhost:8448 invited by @mxc-1-alice:localhost:84"),
+            "bob on [peer] invited by @alice:[server]"
         );
     }
 

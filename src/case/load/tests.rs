@@ -269,3 +269,48 @@ fn when_names_a_saved_variable_and_save_if_present_defines_one() {
     let err = message("  - as: alice\n    when: [rooom]\n    checks: [c.one]\n    call: GET /x\n");
     assert!(err.contains("undefined variable `${rooom}`"), "{err}");
 }
+
+#[test]
+fn actors_on_the_peer_are_declared_with_at_peer_and_used_by_name() {
+    let text = "id: t.case\nsummary: s\nactors: [alice, bob@peer]\nsteps:\n  - as: bob\n    checks: [c.one]\n    call: GET /x/${bob}\n";
+    let (case, _) = parse_case(Path::new("t.yaml"), text, &registry()).unwrap();
+    let homes: Vec<(&str, Home)> = case
+        .actors
+        .iter()
+        .map(|a| (a.name.as_str(), a.home))
+        .collect();
+    assert_eq!(homes, [("alice", Home::Target), ("bob", Home::Peer)]);
+    assert!(case.needs_peer());
+    assert!(
+        !parse("  - as: bob\n    checks: [c.one]\n    call: GET /x\n")
+            .unwrap()
+            .needs_peer()
+    );
+}
+
+#[test]
+fn an_actor_on_an_unknown_server_is_refused_with_a_hint() {
+    for (actors, expected) in [
+        (
+            "[alice, bob@pear]",
+            "t.yaml:3:17: actor `bob@pear` names server `pear` (did you mean `@peer`?)",
+        ),
+        (
+            "[alice, bob@remote.example]",
+            "the only other server is the federation peer, `<name>@peer`",
+        ),
+        (
+            "[alice, \"@peer\"]",
+            "actor name `` must be lower-case letters",
+        ),
+        ("[alice, bob@peer, bob]", "actor `bob` is declared twice"),
+    ] {
+        let text = format!(
+            "id: t.case\nsummary: s\nactors: {actors}\nsteps:\n  - as: alice\n    checks: [c.one]\n    call: GET /x\n"
+        );
+        let err = parse_case(Path::new("t.yaml"), &text, &registry())
+            .expect_err("the case must not load")
+            .to_string();
+        assert!(err.contains(expected), "{actors}: {err}");
+    }
+}
