@@ -248,12 +248,13 @@ fn outcomes_follow_requirement_levels_and_advertised_versions() {
 fn claims_command_shows_coverage_and_verdicts() {
     let out = mxconform(&["claims"]);
     let stdout = exits_with(&out, 0);
+    let federation = stdout
+        .lines()
+        .find(|l| l.starts_with("dm.federation.invite-state-is-direct "))
+        .unwrap_or_else(|| panic!("no line for the federation claim:\n{stdout}"));
+    assert!(federation.contains(" 2 case(s)"), "{federation}");
     assert!(
-        stdout.contains("dm.federation.invite-state-is-direct"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("not testable: Needs a second homeserver"),
+        stdout.contains("not testable: Needs an identity server"),
         "{stdout}"
     );
     let out = mxconform(&["claims", "--run", "--cases", "fixtures/levels/cases"]);
@@ -552,4 +553,38 @@ fn shards_merge_into_the_whole_run_and_runs_compare() {
     );
     let schema = exits_with(&mxconform(&["schema"]), 0);
     assert!(schema.contains("\"format_version\""), "{schema}");
+}
+
+// Federation cases against the fake are skipped with the reason, and a peer for the fake is refused.
+#[test]
+fn federation_cases_need_a_peer_and_the_fake_cannot_have_one() {
+    let out = mxconform(&["run", "--tag", "federation"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert!(
+        stdout.contains("dm.federation.remote-invitee-flagged: actor `bob@peer` needs a federation peer, and the built-in fake does not federate"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 passed, 0 failed,"), "{stdout}");
+    let out = mxconform(&["run", "--peer", "synapse"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("--peer needs a target that federates: the built-in fake does not"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = mxconform(&[
+        "run",
+        "--target",
+        "http://127.0.0.1:9",
+        "--peer",
+        "dendrite",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("expected `synapse` or `synapse@X.Y.Z`"),
+        "{}",
+        text(&out.stderr)
+    );
 }
