@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
-use crate::case::{Case, Level, Registry, Subject};
+use crate::case::{Case, Claim, Level, Registry, Subject};
 use crate::run::bounds::Bounds;
 use crate::run::suite::{prepare, run_all};
 use crate::server::fake::{Kind, Profile};
@@ -81,6 +81,9 @@ pub struct Matrix {
     pub rows: Vec<Row>,
     /// MUST and SHOULD server claims that no caught fault breaks.
     pub unguarded: Vec<String>,
+    /// MUST and SHOULD server claims only cases with a federation peer check: no fault of the fake
+    /// reaches them, so the runs against real servers guard them and their notes say how each breaks.
+    pub beyond_the_fake: Vec<String>,
     /// How long the whole matrix took.
     pub elapsed: Duration,
     /// The conformant fake's verdicts, sorted by case id.
@@ -166,10 +169,21 @@ pub async fn matrix(
         .into_iter()
         .map(|(_, profile, verdicts)| row(profile, &verdicts, &baseline))
         .collect();
-    let unguarded = registry
+    let strict: Vec<&Claim> = registry
         .iter()
         .filter(|c| c.subject == Subject::Server && c.not_testable.is_none())
         .filter(|c| c.level >= Level::Should)
+        .collect();
+    let checked_by = |claim: &Claim, with_peer: bool| {
+        cases.iter().any(|case| {
+            case.needs_peer() == with_peer && case.claims.iter().any(|c| c.id == claim.id)
+        })
+    };
+    let (beyond, reached): (Vec<&Claim>, Vec<&Claim>) = strict
+        .into_iter()
+        .partition(|c| checked_by(c, true) && !checked_by(c, false));
+    let unguarded = reached
+        .into_iter()
         .filter(|c| {
             !rows.iter().any(|r| {
                 r.finding == Finding::Caught && r.profile.and_then(|p| p.claim()) == Some(&c.id)
@@ -180,6 +194,7 @@ pub async fn matrix(
     Ok(Matrix {
         rows,
         unguarded,
+        beyond_the_fake: beyond.iter().map(|c| c.id.clone()).collect(),
         elapsed: started.elapsed(),
         baseline: baseline_verdicts,
     })

@@ -277,13 +277,18 @@ fn classified(behaviour: Behaviour, code: i32, says: &str) -> Ran {
     ran
 }
 
-/// Checks that every case of the report ended with `status`, and at least one said `says`.
+/// Checks that every case of the report ended with `status`, and at least one said `says`; the
+/// federation cases, which need a peer these runs do not have, are skipped.
 fn every_case(ran: &Ran, status: &str, says: &str) {
     let report = ran.report.as_ref().expect("a report was written");
     let cases = report["cases"].as_array().expect("cases");
     assert!(!cases.is_empty());
     for case in cases {
-        assert_eq!(case["outcome"]["status"], status, "{case}");
+        let federation = case["tags"]
+            .as_array()
+            .is_some_and(|tags| tags.iter().any(|t| t == "federation"));
+        let expected = if federation { "skipped" } else { status };
+        assert_eq!(case["outcome"]["status"], expected, "{case}");
     }
     assert!(
         report.to_string().contains(says),

@@ -283,7 +283,7 @@ fn failing_runs_against_synapse_write_four_valid_reports_without_secrets() {
     let mut texts = four_reports(&managed);
     let kept = stdout
         .lines()
-        .find_map(|l| l.strip_prefix("server log kept at "))
+        .find_map(|l| l.strip_prefix("target server log kept at "))
         .map(PathBuf::from)
         .expect("a failing run keeps the managed server's log");
     texts.push((

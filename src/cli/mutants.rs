@@ -146,6 +146,12 @@ pub(super) fn render(matrix: &Matrix, whole: bool) -> String {
             "unguarded: {claim} (no caught fault profile breaks it)"
         );
     }
+    for claim in &matrix.beyond_the_fake {
+        let _ = writeln!(
+            out,
+            "beyond the fake: {claim} (only cases with a federation peer check it: runs against real servers judge it, and its notes say how a server could break it)"
+        );
+    }
     let _ = write!(
         out,
         "\nfaults caught {caught}/{faults}, variants passed {passed}/{variants} (the conformant fake included)"
@@ -215,6 +221,7 @@ fn matrix_report(matrix: &Matrix) -> MutantsReport {
             })
             .collect(),
         unguarded: matrix.unguarded.clone(),
+        beyond_the_fake: matrix.beyond_the_fake.clone(),
         duration_ms: millis(matrix.elapsed),
     }
 }

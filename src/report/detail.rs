@@ -201,4 +201,18 @@ mod tests {
             "{verdicts}"
         );
     }
+
+    #[test]
+    fn an_exchange_with_the_peer_says_so_in_its_heading() {
+        let mut exchange = case("dm.create-room.invitees-flagged").transcript[1].clone();
+        assert_eq!(
+            heading(&exchange),
+            "step 2: GET /_matrix/client/v3/sync?timeout=0 → 200 (34 ms)"
+        );
+        exchange.server = Home::Peer;
+        assert_eq!(
+            heading(&exchange),
+            "step 2: to the peer GET /_matrix/client/v3/sync?timeout=0 → 200 (34 ms)"
+        );
+    }
 }

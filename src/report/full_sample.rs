@@ -197,6 +197,7 @@ pub(crate) fn sample() -> RunReport {
                 },
             ],
             unguarded: vec!["dm.unguarded".into()],
+            beyond_the_fake: vec!["dm.federation.sent-invite-flagged".into()],
             duration_ms: 99,
         }),
         cost: Some(Cost {
@@ -278,4 +279,24 @@ fn transcript() -> Vec<Exchange> {
             error: Some("timed out".into()),
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Emitter, Html, Junit, Markdown};
+
+    // Every human and CI format names the federation peer of a run that had one.
+    #[test]
+    fn every_format_names_the_federation_peer() {
+        let report = sample();
+        for emitter in [&Markdown as &dyn Emitter, &Html, &Junit] {
+            let text = emitter.render(&report).expect("the sample renders");
+            assert!(
+                text.contains("synapse@1.163.2") && text.contains("localhost:41235"),
+                "{}:\n{text}",
+                emitter.format()
+            );
+        }
+    }
 }

@@ -84,7 +84,12 @@ fn header(out: &mut String, report: &RunReport) {
             format!("{:.3} s", report.duration_ms as f64 / 1000.0),
         ),
         ("mxconform", report.mxconform_version.clone()),
-    ] {
+    ]
+    .into_iter()
+    .chain(target.peer.as_ref().map(|p| {
+        let peer = format!("{} ({}, server name {})", p.spec, p.url, p.server_name);
+        ("Federation peer", peer)
+    })) {
         let _ = writeln!(out, "<dt>{term}</dt><dd>{}</dd>", escape(&value));
     }
     let totals = &report.totals;

@@ -60,6 +60,11 @@ fn run_properties(report: &RunReport) -> Vec<(String, String)> {
         properties.push(("server.name".into(), server.name.clone()));
         properties.push(("server.version".into(), server.version.clone()));
     }
+    if let Some(peer) = &report.target.peer {
+        properties.push(("peer".into(), peer.spec.clone()));
+        properties.push(("peer.url".into(), peer.url.clone()));
+        properties.push(("peer.server_name".into(), peer.server_name.clone()));
+    }
     properties.push(("mxconform.version".into(), report.mxconform_version.clone()));
     properties
 }

@@ -94,9 +94,21 @@ fn heading(report: &RunReport) -> String {
         inline(&target.spec),
         inline(&server)
     );
+    let peer = target
+        .peer
+        .as_ref()
+        .map(|p| {
+            format!(
+                ", with the federation peer {} ({}, server name {})",
+                inline(&p.spec),
+                inline(&p.url),
+                inline(&p.server_name)
+            )
+        })
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{} cases: {}. Run at {} against {} with mxconform {}.\n",
+        "{} cases: {}. Run at {} against {}{peer} with mxconform {}.\n",
         report.cases.len(),
         report.totals,
         inline(&report.started),

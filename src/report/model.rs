@@ -209,6 +209,9 @@ pub struct MutantsReport {
     pub rows: Vec<MutantRow>,
     /// MUST and SHOULD server claims no cleanly caught fault breaks.
     pub unguarded: Vec<String>,
+    /// MUST and SHOULD server claims only cases with a federation peer check, out of the fake's reach.
+    #[serde(default)]
+    pub beyond_the_fake: Vec<String>,
     /// How long the matrix took, in milliseconds.
     pub duration_ms: u64,
 }
