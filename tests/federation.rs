@@ -110,6 +110,17 @@ fn finish(mut child: Child, dir: &Path) -> Ran {
     }
 }
 
+/// Asserts the run's exit code, showing both streams when it differs.
+fn exited(ran: &Ran, code: i32) {
+    assert_eq!(
+        ran.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+}
+
 /// Runs the binary with `args` to its end.
 fn run(args: &[&str]) -> Ran {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -170,13 +181,7 @@ fn a_target_by_url_passes_the_federation_cases_with_a_managed_peer() {
         "--tag",
         "federation",
     ]);
-    assert_eq!(
-        ran.status.code(),
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    exited(&ran, 0);
     assert!(
         ran.stdout.contains(&format!("peer: {peer} (")),
         "{}",
@@ -209,13 +214,7 @@ fn a_failed_federation_run_stops_both_servers() {
         "--case-timeout",
         "1ms",
     ]);
-    assert_eq!(
-        ran.status.code(),
-        Some(3),
-        "stdout:\n{}\nstderr:\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    exited(&ran, 3);
     assert!(ran.stdout.contains("peer: synapse@"), "{}", ran.stdout);
     none_left(&before, &ran, 2);
 }
@@ -241,13 +240,7 @@ fn ctrl_c_stops_both_servers() {
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT is sent");
     let ran = finish(child, dir.path());
-    assert_eq!(
-        ran.status.code(),
-        Some(130),
-        "stdout:\n{}\nstderr:\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    exited(&ran, 130);
     assert!(
         ran.stderr
             .contains("interrupted; stopping the managed homeservers"),

@@ -61,10 +61,9 @@ pub enum Federation {
     Loopback,
 }
 
-/// The ports and server name a managed Synapse was configured with.
+/// The client port and server name a managed Synapse was configured with.
 struct Configured {
     port: u16,
-    federation_port: Option<u16>,
     server_name: String,
 }
 
@@ -77,7 +76,6 @@ fn configure(data: &Path, federation: Federation) -> Result<Configured, SynapseE
             let port = config::free_port().map_err(|e| io("cannot find a free port", e))?;
             let configured = Configured {
                 port,
-                federation_port: None,
                 server_name: config::SERVER_NAME.to_string(),
             };
             (config::homeserver_config(data, port, &secret), configured)
@@ -88,7 +86,6 @@ fn configure(data: &Path, federation: Federation) -> Result<Configured, SynapseE
                 .map_err(|e| io("cannot write the TLS certificate", e))?;
             let configured = Configured {
                 port: ports[0],
-                federation_port: Some(ports[1]),
                 server_name: config::loopback_server_name(ports[1]),
             };
             let homeserver_config =
@@ -107,7 +104,6 @@ fn configure(data: &Path, federation: Federation) -> Result<Configured, SynapseE
 pub struct ManagedSynapse {
     url: String,
     server_name: String,
-    federation_port: Option<u16>,
     data: Mutex<Option<tempfile::TempDir>>,
     log: PathBuf,
     pid: u32,
@@ -147,7 +143,6 @@ impl ManagedSynapse {
         let synapse = ManagedSynapse {
             url: format!("http://127.0.0.1:{}", configured.port),
             server_name: configured.server_name,
-            federation_port: configured.federation_port,
             log,
             pid: child.id(),
             data: Mutex::new(Some(data)),
@@ -201,11 +196,6 @@ impl ManagedSynapse {
     /// `localhost:<federation port>` with it.
     pub fn server_name(&self) -> &str {
         &self.server_name
-    }
-
-    /// The TLS federation listener's port, when it federates.
-    pub fn federation_port(&self) -> Option<u16> {
-        self.federation_port
     }
 
     /// The spec's open registration, which this server's configuration allows: one request per user
