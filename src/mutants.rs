@@ -175,9 +175,9 @@ pub async fn matrix(
         .filter(|c| c.level >= Level::Should)
         .collect();
     let checked_by = |claim: &Claim, with_peer: bool| {
-        cases.iter().any(|case| {
-            case.needs_peer() == with_peer && case.claims.iter().any(|c| c.id == claim.id)
-        })
+        cases
+            .iter()
+            .any(|case| case.needs_peer() == with_peer && case.judges(&claim.id))
     };
     let (beyond, reached): (Vec<&Claim>, Vec<&Claim>) = strict
         .into_iter()

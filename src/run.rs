@@ -4,6 +4,7 @@ pub mod actor;
 pub mod bounds;
 pub mod case;
 pub mod expect;
+pub mod ledger;
 pub mod session;
 pub mod step;
 pub mod suite;

@@ -101,6 +101,17 @@ pub struct Execution {
     pub observed: Vec<(usize, Vec<String>)>,
     /// Steps left out because a variable their `when` names was not saved, by 0-based index.
     pub left_out: Vec<usize>,
+    /// What comparing every event with the other sightings of its id found.
+    pub events: EventIdentity,
+}
+
+/// The events a case saw more than once, by `event_id`, compared.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EventIdentity {
+    /// How many sightings of an id already seen were compared.
+    pub compared: usize,
+    /// Each id served with different keys by two reads, as a failure of the later read.
+    pub conflicts: Vec<Failure>,
 }
 
 /// How one claim fared in one case.
@@ -119,7 +130,7 @@ pub struct ClaimVerdict {
 /// a step could not be carried out; otherwise `pass` when a claim passed, `informational` when only
 /// INFO or MAY claims were judged, and `skipped` when steps left out by `when` judged nothing.
 pub fn judge(case: &Case, execution: &Execution) -> (Outcome, Vec<ClaimVerdict>) {
-    let claims: Vec<ClaimVerdict> = case
+    let mut claims: Vec<ClaimVerdict> = case
         .claims
         .iter()
         .map(|claim| ClaimVerdict {
@@ -157,7 +168,38 @@ pub fn judge(case: &Case, execution: &Execution) -> (Outcome, Vec<ClaimVerdict>)
             }
         }
     };
+    let Some(identity) = judge_identity(case, execution) else {
+        return (outcome, claims);
+    };
+    let worse = identity.outcome.is_broken()
+        && !matches!(outcome, Outcome::Error(_) | Outcome::Blocked(_))
+        && identity.outcome.severity() > outcome.severity();
+    let outcome = if worse {
+        identity.outcome.clone()
+    } else {
+        outcome
+    };
+    claims.push(identity);
     (outcome, claims)
+}
+
+/// The event identity claim in a case that saw some event id twice: broken by the first conflict.
+fn judge_identity(case: &Case, execution: &Execution) -> Option<ClaimVerdict> {
+    let claim = case.event_identity.as_ref()?;
+    let events = &execution.events;
+    if events.compared == 0 {
+        return None;
+    }
+    let observed = vec![format!(
+        "{} sightings of an event id seen before, {} with other keys",
+        events.compared,
+        events.conflicts.len()
+    )];
+    Some(ClaimVerdict {
+        claim: claim.id.clone(),
+        level: claim.level,
+        outcome: at_level(claim.level, events.conflicts.first().cloned(), observed),
+    })
 }
 
 /// The same outcome for every claim of `case`: for a case skipped, or one that never ran its steps.

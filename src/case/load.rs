@@ -136,10 +136,7 @@ fn load_read<S: Borrow<Source>>(
     }
     let all_loaded = catalogue.errors.is_empty();
     for claim in catalogue.registry.iter() {
-        let covered = catalogue
-            .cases
-            .iter()
-            .any(|case| case.claims.iter().any(|c| c.id == claim.id));
+        let covered = catalogue.cases.iter().any(|case| case.judges(&claim.id));
         let needs_case = claim.not_testable.is_none() && claim.subject == Subject::Server;
         if !covered && needs_case && all_loaded {
             let at = catalogue
@@ -262,19 +259,20 @@ impl Validator<'_> {
         let mut snapshot_names = HashSet::new();
         let mut steps = Vec::new();
         for raw_step in raw.steps {
-            let step = self.step(raw_step, &actors, &mut defined)?;
-            if let Some(snapshot) = &step.snapshot
-                && !snapshot_names.insert(snapshot.name.clone())
-            {
-                return Err(self.invalid_step(
-                    &step,
-                    format!(
-                        "snapshot name `{}` is used twice in this case",
-                        snapshot.name
-                    ),
-                ));
+            for step in self.step(raw_step, &actors, &mut defined)? {
+                if let Some(snapshot) = &step.snapshot
+                    && !snapshot_names.insert(snapshot.name.clone())
+                {
+                    return Err(self.invalid_step(
+                        &step,
+                        format!(
+                            "snapshot name `{}` is used twice in this case",
+                            snapshot.name
+                        ),
+                    ));
+                }
+                steps.push(step);
             }
-            steps.push(step);
         }
         let mut claims: Vec<Claim> = Vec::new();
         for id in steps.iter().flat_map(|s| {
@@ -303,6 +301,10 @@ impl Validator<'_> {
             actors: declared,
             steps,
             file: self.file.to_path_buf(),
+            event_identity: self
+                .registry
+                .get(super::model::EVENT_IDENTITY_CLAIM)
+                .cloned(),
         };
         Ok((case, id_at))
     }
@@ -346,7 +348,7 @@ impl Validator<'_> {
         raw: Spanned<RawStep>,
         actors: &[String],
         defined: &mut Vec<String>,
-    ) -> Result<Step, LoadError> {
+    ) -> Result<Vec<Step>, LoadError> {
         let loc = raw.referenced;
         let raw = raw.value;
         let actor = match raw.actor {
@@ -370,7 +372,34 @@ impl Validator<'_> {
             Some(device) => device.value,
             None => 1,
         };
+        if raw.read.is_some()
+            && let Some(other) = (raw.call.as_ref().map(|c| &c.referenced))
+                .or(raw.sync_until.as_ref().map(|s| &s.referenced))
+        {
+            return Err(self.invalid(
+                other,
+                "a step has one of `call`, `sync_until` or `read`, not several",
+            ));
+        }
+        if raw.read.is_some() {
+            let refused = [
+                raw.body.as_ref().map(|b| (&b.referenced, "body")),
+                raw.raw_body.as_ref().map(|b| (&b.referenced, "raw_body")),
+                raw.snapshot.as_ref().map(|s| (&s.referenced, "snapshot")),
+                raw.save.as_ref().map(|s| (&s.referenced, "save")),
+                raw.save_if_present
+                    .as_ref()
+                    .map(|s| (&s.referenced, "save_if_present")),
+            ];
+            self.read_allows(&loc, actor.as_deref(), refused.into_iter().flatten().next())?;
+        }
+        let read = raw.read;
         let action = match (raw.call, raw.sync_until) {
+            (None, None) if read.is_some() => Action::Call(Call {
+                method: "GET".into(),
+                path: "/".into(),
+                body: None,
+            }),
             (Some(call), None) => Action::Call(self.call(call, raw.body, raw.raw_body, defined)?),
             (None, Some(sync)) => {
                 if let Some(body) = raw.body {
@@ -391,7 +420,10 @@ impl Validator<'_> {
                 ));
             }
             (None, None) => {
-                return Err(self.invalid(&loc, "a step needs `call: METHOD /path` or `sync_until`"));
+                return Err(self.invalid(
+                    &loc,
+                    "a step needs `call: METHOD /path`, `sync_until` or `read`",
+                ));
             }
         };
         let checks = self.claim_ids(&raw.checks)?;
@@ -442,7 +474,7 @@ impl Validator<'_> {
         }
         let save = self.saves("save", raw.save, defined)?;
         let save_if_present = self.saves("save_if_present", raw.save_if_present, defined)?;
-        Ok(Step {
+        let step = Step {
             line: loc.line(),
             actor,
             device,
@@ -454,7 +486,13 @@ impl Validator<'_> {
             observe: raw.observe.into_iter().map(|p| p.value).collect(),
             save,
             snapshot,
-        })
+            focus: None,
+            read: None,
+        };
+        match read {
+            Some(read) => self.reads(read, &step, defined),
+            None => Ok(vec![step]),
+        }
     }
 
     /// `save` or `save_if_present`: variable names and the JSON pointers their values are taken from;
@@ -626,7 +664,19 @@ impl Validator<'_> {
         if let Some(filter) = &sync.filter {
             self.check_value(filter, defined)?;
         }
-        let within = match sync.within {
+        let within = self.within(sync.within)?;
+        Ok(SyncUntil {
+            at: sync.at.value,
+            contains: sync.contains.map(|c| c.value),
+            since: sync.since.map(|s| s.value),
+            filter: sync.filter.map(|f| f.value),
+            within,
+        })
+    }
+
+    /// A `within` duration as written, or the default.
+    fn within(&self, within: Option<Spanned<String>>) -> Result<Duration, LoadError> {
+        Ok(match within {
             Some(w) => {
                 let parsed = humantime::parse_duration(&w.value).map_err(|e| {
                     self.invalid(
@@ -646,13 +696,6 @@ impl Validator<'_> {
                 parsed
             }
             None => DEFAULT_WITHIN,
-        };
-        Ok(SyncUntil {
-            at: sync.at.value,
-            contains: sync.contains.map(|c| c.value),
-            since: sync.since.map(|s| s.value),
-            filter: sync.filter.map(|f| f.value),
-            within,
         })
     }
 
@@ -906,5 +949,6 @@ fn offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
     Some(line_start + column_bytes)
 }
 
+mod read;
 #[cfg(test)]
 mod tests;

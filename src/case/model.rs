@@ -28,7 +28,13 @@ pub struct Case {
     pub steps: Vec<Step>,
     /// The file the case was loaded from.
     pub file: PathBuf,
+    /// The claim every case judges by itself: an event id served by two reads stands for one
+    /// event. `None` when the registry has no such claim.
+    pub event_identity: Option<Claim>,
 }
+
+/// The id of the claim that every event id served twice names one event, judged in every case.
+pub const EVENT_IDENTITY_CLAIM: &str = "events.one-id-one-event";
 
 /// The homeserver an actor's account lives on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
@@ -113,6 +119,31 @@ pub struct Step {
     pub when: Vec<String>,
     /// A named projection of the response compared with its stored snapshot.
     pub snapshot: Option<SnapshotSpec>,
+    /// The part of the answer `expect`, `observe` and `save` look at: one event of it; the whole
+    /// body when `None`.
+    pub focus: Option<Focus>,
+    /// The read of the specification this step carries out, for a step a `read:` expanded.
+    pub read: Option<&'static str>,
+}
+
+/// Where in an answer the event a step judges stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Focus {
+    /// The value at `at`, or when it is an array, its first element containing `pick`.
+    Element {
+        /// JSON pointer template.
+        at: String,
+        /// A subset template picking the element of an array.
+        pick: Option<Value>,
+    },
+    /// The whole body is the content of the state event `event_type`/`state_key`: seen as
+    /// `{type, state_key, content}`.
+    Content {
+        /// The event type template.
+        event_type: String,
+        /// The state key template.
+        state_key: String,
+    },
 }
 
 /// The request side of a step.
@@ -301,6 +332,12 @@ impl Case {
             .map(|c| c.level)
             .max()
             .unwrap_or(Level::Info)
+    }
+
+    /// Whether the case judges `claim`: one its steps check, or the event identity claim.
+    pub fn judges(&self, claim: &str) -> bool {
+        self.claims.iter().any(|c| c.id == claim)
+            || self.event_identity.as_ref().is_some_and(|c| c.id == claim)
     }
 
     /// Whether an actor of the case lives on the federation peer.

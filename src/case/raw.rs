@@ -34,6 +34,7 @@ pub(super) struct RawStep {
     pub body: Option<Spanned<Value>>,
     pub raw_body: Option<Spanned<String>>,
     pub sync_until: Option<Spanned<RawSyncUntil>>,
+    pub read: Option<Spanned<RawRead>>,
     pub expect: Option<RawExpects>,
     #[serde(default)]
     pub checks: Vec<Spanned<String>>,
@@ -91,6 +92,18 @@ pub(super) struct RawSyncUntil {
     pub contains: Option<Spanned<Value>>,
     pub since: Option<Spanned<String>>,
     pub filter: Option<Spanned<Value>>,
+    pub within: Option<Spanned<String>>,
+}
+
+/// A `read` block as written: a room state event, and the reads to judge it through.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRead {
+    pub room: Spanned<String>,
+    #[serde(rename = "type")]
+    pub event_type: Spanned<String>,
+    pub state_key: Spanned<String>,
+    pub through: Option<Vec<Spanned<String>>>,
     pub within: Option<Spanned<String>>,
 }
 

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use crate::verdict::{Outcome, Verdict};
 
-/// Exit codes, documented in the README. When several apply, the lowest-numbered non-zero one
-/// except 1 wins: 2, then 3, then 4, then 1, then 5.
+/// Exit codes, documented in the README. When several apply: 2, then 1 for a proven failure of a
+/// MUST claim, then 3, then 4, then 1 for an unexpected pass, then 5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Every case judged held, or broke only what was expected of the server.
@@ -45,11 +45,13 @@ pub fn exit_code(verdicts: &[Verdict], judged: Judged, excused: impl Fn(&Verdict
     let any = |pick: fn(&Outcome) -> bool| counted.iter().any(|v| pick(&v.outcome));
     if judged.load_errors {
         Exit::BadInput
+    } else if any(|o| matches!(o, Outcome::Fail(_))) {
+        Exit::Failed
     } else if any(|o| matches!(o, Outcome::Error(_))) {
         Exit::Unreachable
     } else if any(|o| matches!(o, Outcome::Blocked(_))) {
         Exit::Blocked
-    } else if any(|o| matches!(o, Outcome::Fail(_))) || judged.unexpected_passes > 0 {
+    } else if judged.unexpected_passes > 0 {
         Exit::Failed
     } else if !verdicts.is_empty()
         && verdicts
@@ -59,5 +61,73 @@ pub fn exit_code(verdicts: &[Verdict], judged: Judged, excused: impl Fn(&Verdict
         Exit::NothingJudged
     } else {
         Exit::Passed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{Exit, Judged, exit_code};
+    use crate::case::Level;
+    use crate::verdict::{Failure, Outcome, Problem, Verdict};
+
+    fn verdict(outcome: fn(Failure) -> Outcome) -> Verdict {
+        let failure = Failure::new(
+            Some(1),
+            "case.yaml:3".into(),
+            "alice: GET /sync".into(),
+            Problem::Harness {
+                reason: "test".into(),
+            },
+        );
+        Verdict {
+            case_id: "c".into(),
+            level: Level::Must,
+            outcome: outcome(failure),
+            claims: Vec::new(),
+            duration: Duration::ZERO,
+            transcript: Vec::new(),
+        }
+    }
+
+    fn exit_of(outcomes: &[fn(Failure) -> Outcome]) -> Exit {
+        let verdicts: Vec<Verdict> = outcomes.iter().map(|o| verdict(*o)).collect();
+        exit_code(&verdicts, Judged::default(), |_| false)
+    }
+
+    // A proven MUST failure is the headline: it wins over cases that were blocked or erred.
+    #[test]
+    fn a_proven_failure_wins_over_blocked_and_errors() {
+        assert_eq!(exit_of(&[Outcome::Blocked, Outcome::Fail]), Exit::Failed);
+        assert_eq!(exit_of(&[Outcome::Fail, Outcome::Error]), Exit::Failed);
+        assert_eq!(
+            exit_of(&[Outcome::Blocked, Outcome::Error]),
+            Exit::Unreachable
+        );
+        assert_eq!(
+            exit_of(&[Outcome::Blocked, Outcome::NonStrict]),
+            Exit::Blocked
+        );
+        assert_eq!(exit_of(&[Outcome::NonStrict]), Exit::Passed);
+    }
+
+    // An unexpected pass keeps its old place: below errors and blocked cases.
+    #[test]
+    fn an_unexpected_pass_is_below_blocked() {
+        let verdicts = vec![verdict(Outcome::Blocked)];
+        let judged = Judged {
+            load_errors: false,
+            unexpected_passes: 1,
+        };
+        assert_eq!(exit_code(&verdicts, judged, |_| false), Exit::Blocked);
+        let judged = Judged {
+            load_errors: true,
+            unexpected_passes: 0,
+        };
+        assert_eq!(
+            exit_code(&[verdict(Outcome::Fail)], judged, |_| false),
+            Exit::BadInput
+        );
     }
 }

@@ -59,7 +59,7 @@ pub fn claims_table(registry: &Registry, cases: &[Case], verdicts: Option<&[Verd
     for claim in registry.iter() {
         let checking: Vec<&str> = cases
             .iter()
-            .filter(|case| case.claims.iter().any(|c| c.id == claim.id))
+            .filter(|case| case.judges(&claim.id))
             .map(|case| case.id.as_str())
             .collect();
         let judged = judged(&claim.id, verdicts.unwrap_or_default());

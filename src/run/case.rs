@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::actor::{Minter, provision, unminted};
 use super::bounds::{Bounds, Deadline};
+use super::ledger::Ledger;
 use super::step::{StepFailure, StepScope, execute, label};
 use super::vars::Vars;
 use crate::case::SpecVersion;
@@ -18,7 +19,7 @@ use crate::server::transcript::at_step;
 use crate::server::{Homeserver, Registration};
 use crate::snapshot::{Normaliser, SnapshotContext};
 use crate::verdict::{
-    Answer, Execution, Failure, Outcome, Problem, Stop, Verdict, every_claim, judge,
+    Answer, EventIdentity, Execution, Failure, Outcome, Problem, Stop, Verdict, every_claim, judge,
 };
 
 /// Everything the cases of one run share.
@@ -212,6 +213,7 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
         compare_only: run.compare_only,
     };
     let mut execution = Execution::default();
+    let mut ledger = Ledger::default();
     for (index, step) in case.steps.iter().enumerate() {
         if let Some(missing) = step.when.iter().find(|name| vars.get(name).is_none()) {
             let note = format!("step {} left out: `{missing}` was not saved", index + 1);
@@ -281,6 +283,9 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
             let observed = report.observed.iter().map(|o| unminted(o)).collect();
             execution.observed.push((index, observed));
         }
+        if let Some(body) = &report.body {
+            ledger.record(index + 1, &action, body);
+        }
         let Err(failure) = report.result else {
             continue;
         };
@@ -295,7 +300,41 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
         ));
         break;
     }
+    execution.events = identity(&ledger, case, &mut normaliser);
     execution
+}
+
+/// What the ledger found, with each conflict as a failure of the read that departed from the
+/// first sighting of the event.
+fn identity(ledger: &Ledger, case: &Case, normaliser: &mut Normaliser) -> EventIdentity {
+    let conflicts = ledger
+        .conflicts
+        .iter()
+        .map(|conflict| {
+            let (step, action, found) = &conflict.then;
+            let (first_step, first_action, was) = &conflict.first;
+            let line = case.steps.get(step - 1).map_or(0, |s| s.line);
+            normaliser.observe(&Value::String(conflict.event_id.clone()));
+            let failure = Failure::new(
+                Some(*step),
+                format!("{}:{line}", case.file.display()),
+                action.clone(),
+                Problem::Body {
+                    pointer: format!("/{}", conflict.key),
+                    expected: format!(
+                        "event {} as step {first_step} ({first_action}) served it: {was}",
+                        conflict.event_id
+                    ),
+                    found: found.clone(),
+                },
+            );
+            presented(failure, normaliser)
+        })
+        .collect();
+    EventIdentity {
+        compared: ledger.compared,
+        conflicts,
+    }
 }
 
 /// How a message names the peer as an actor's server: nothing for the target.

@@ -3,8 +3,10 @@
 use super::expect::problems;
 use super::sync::{SyncFailure, sync_until};
 use super::vars::Vars;
-use crate::case::{Action, Body, Step};
-use crate::matcher::{select, short};
+use serde_json::{Value, json};
+
+use crate::case::{Action, Body, Focus, Step};
+use crate::matcher::{ArrayMatch, is_contained, select, short};
 use crate::redact::redacted;
 use crate::server::{Homeserver, Payload, Response, TargetError};
 use crate::snapshot::{Normaliser, SnapshotContext, check, project};
@@ -58,6 +60,9 @@ pub struct StepReport {
     pub judged: bool,
     /// Whether the step held.
     pub result: Result<(), StepFailure>,
+    /// The whole answer's body (secrets masked), when an answer came: every event in it is
+    /// compared with the other sightings of its id.
+    pub body: Option<Value>,
 }
 
 /// What a step needs from the case that runs it.
@@ -77,9 +82,13 @@ pub struct StepScope<'a> {
 /// A readable label for the step: actor, method and rendered path.
 pub fn label(step: &Step, vars: &Vars) -> String {
     let who = step.actor.as_deref().unwrap_or("anonymous");
-    match &step.action {
+    let done = match &step.action {
         Action::Call(call) => format!("{who}: {} {}", call.method, vars.path(&call.path)),
         Action::SyncUntil(sync) => format!("{who}: sync until {}", vars.pointer(&sync.at)),
+    };
+    match step.read {
+        Some(read) => format!("{done} (read: {read})"),
+        None => done,
     }
 }
 
@@ -92,6 +101,21 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
                 observed: Vec::new(),
                 judged: false,
                 result: Err(failure),
+                body: None,
+            };
+        }
+    };
+    let body = Some(response.body.clone());
+    let response = match focused(step, scope.vars, response) {
+        Ok(response) => response,
+        Err(broken) => {
+            let (problem, answer) = *broken;
+            let claims: Vec<String> = dedup(step.claim_ids());
+            return StepReport {
+                observed: Vec::new(),
+                judged: true,
+                result: Err(StepFailure::broken(&claims, problem, Some(&answer))),
+                body,
             };
         }
     };
@@ -115,7 +139,86 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
         observed,
         judged: true,
         result: judge_response(step, scope, &response),
+        body,
     }
+}
+
+/// The answer as the step's expectations see it: for a 2xx answer of a step with a `focus`, the
+/// event the focus picks; otherwise the answer itself. An event the answer lacks is a problem of
+/// the step's claims, returned with the whole answer.
+fn focused(
+    step: &Step,
+    vars: &Vars,
+    response: Response,
+) -> Result<Response, Box<(Problem, Response)>> {
+    let Some(focus) = &step.focus else {
+        return Ok(response);
+    };
+    if !(200..300).contains(&response.status) {
+        return Ok(response);
+    }
+    let picked = match focus {
+        Focus::Content {
+            event_type,
+            state_key,
+        } => Ok(json!({
+            "type": vars.text(event_type),
+            "state_key": vars.text(state_key),
+            "content": response.body,
+        })),
+        Focus::Element { at, pick } => {
+            let pointer = vars.pointer(at);
+            let pick = pick.as_ref().map(|p| vars.value(p));
+            element(&response.body, &pointer, pick.as_ref())
+        }
+    };
+    match picked {
+        Ok(body) => Ok(Response {
+            status: response.status,
+            body,
+        }),
+        Err(problem) => Err(Box::new((problem, response))),
+    }
+}
+
+/// The value at `pointer` in `body`, or when `pick` is given, the first element of the array
+/// there that contains it.
+fn element(body: &Value, pointer: &str, pick: Option<&Value>) -> Result<Value, Problem> {
+    let at = body.pointer(pointer);
+    let expected = match pick {
+        Some(pick) => format!("an event containing {}", short(pick)),
+        None => "an event".to_string(),
+    };
+    let found = match (at, pick) {
+        (Some(value), None) => return Ok(value.clone()),
+        (Some(Value::Array(items)), Some(pick)) => {
+            if let Some(item) = items
+                .iter()
+                .find(|item| is_contained(item, pick, ArrayMatch::Contains))
+            {
+                return Ok(item.clone());
+            }
+            short(&Value::Array(items.clone()))
+        }
+        (Some(other), Some(_)) => short(other),
+        (None, _) => "nothing".to_string(),
+    };
+    Err(Problem::Body {
+        pointer: pointer.to_string(),
+        expected,
+        found,
+    })
+}
+
+/// `ids` without repeats, in order.
+fn dedup<'a>(ids: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        if !out.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    out
 }
 
 /// Sends the step's request, or polls `/sync` until its predicate holds; secrets in the answer masked.
@@ -289,6 +392,8 @@ mod tests {
             save_if_present: Vec::new(),
             when: Vec::new(),
             snapshot: None,
+            focus: None,
+            read: None,
         };
         let hs = Homeserver::new(&server.uri(), client());
         let (mut vars, mut normaliser) = (Vars::default(), Normaliser::new());

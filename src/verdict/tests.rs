@@ -48,6 +48,8 @@ fn step(checks: &[&str]) -> Step {
         save_if_present: Vec::new(),
         when: Vec::new(),
         snapshot: None,
+        focus: None,
+        read: None,
     }
 }
 
@@ -61,6 +63,7 @@ fn case() -> Case {
         actors: Vec::new(),
         steps: vec![step(&[]), step(&["must"]), step(&["info"])],
         file: "c.yaml".into(),
+        event_identity: Some(claim("identity", Level::Should)),
     }
 }
 
@@ -135,7 +138,7 @@ fn claims_checked_before_a_break_keep_their_verdict() {
             judged: true,
         }),
         observed: vec![(2, vec!["/is_direct: absent".into()])],
-        left_out: Vec::new(),
+        ..Execution::default()
     };
     let (outcome, claims) = outcomes(&execution);
     assert_eq!(claims[0], Outcome::Pass);
@@ -152,7 +155,7 @@ fn a_clean_run_passes_and_records_observations() {
     let execution = Execution {
         stop: None,
         observed: vec![(2, vec!["/is_direct: false".into()])],
-        left_out: Vec::new(),
+        ..Execution::default()
     };
     let (outcome, claims) = outcomes(&execution);
     assert_eq!(outcome, Outcome::Pass);
@@ -238,4 +241,37 @@ fn only_fail_blocked_and_error_fail_a_run() {
     assert!(!Outcome::NonStrict(failure()).is_failure());
     assert!(!Outcome::Skipped("r".into()).is_failure());
     assert!(!Outcome::NotReached("r".into()).is_failure());
+}
+
+// An event id served twice with other keys breaks the identity claim, at its own level, and makes
+// a passing case non-strict; without a second sighting the claim is not judged at all.
+#[test]
+fn the_event_identity_claim_is_judged_where_an_id_was_seen_twice() {
+    let (outcome, claims) = judge(&case(), &Execution::default());
+    assert_eq!(outcome, Outcome::Pass);
+    assert!(!claims.iter().any(|c| c.claim == "identity"), "{claims:?}");
+    let clean = Execution {
+        events: EventIdentity {
+            compared: 2,
+            conflicts: Vec::new(),
+        },
+        ..Execution::default()
+    };
+    let (outcome, claims) = judge(&case(), &clean);
+    assert_eq!(outcome, Outcome::Pass);
+    assert_eq!(claims.last().map(|c| &c.outcome), Some(&Outcome::Pass));
+    let conflicting = Execution {
+        events: EventIdentity {
+            compared: 2,
+            conflicts: vec![failure()],
+        },
+        ..Execution::default()
+    };
+    let (outcome, claims) = judge(&case(), &conflicting);
+    assert_eq!(outcome, Outcome::NonStrict(failure()));
+    assert_eq!(claims[0].outcome, Outcome::Pass);
+    assert_eq!(
+        claims.last().map(|c| &c.outcome),
+        Some(&Outcome::NonStrict(failure()))
+    );
 }

@@ -81,7 +81,8 @@ fn undefined_variables_in_bodies_point_at_the_reference() {
 #[test]
 fn steps_need_exactly_one_action() {
     assert!(
-        message("  - as: alice\n").contains("a step needs `call: METHOD /path` or `sync_until`")
+        message("  - as: alice\n")
+            .contains("a step needs `call: METHOD /path`, `sync_until` or `read`")
     );
     assert!(
         message("  - as: alice\n    call: GET /x\n    sync_until: {at: /x}\n")
@@ -313,4 +314,61 @@ fn an_actor_on_an_unknown_server_is_refused_with_a_hint() {
             .to_string();
         assert!(err.contains(expected), "{actors}: {err}");
     }
+}
+
+const READ: &str = "  - as: alice\n    call: POST /createRoom\n    save: {room: /room_id}\n  - as: alice\n    checks: [c.one]\n";
+
+// A `read` becomes one step per read, room state first, each with the step's checks and focus.
+#[test]
+fn a_read_expands_into_one_step_per_read() {
+    let case = parse(&format!(
+        "{READ}    read: {{room: \"${{room}}\", type: m.room.member, state_key: \"${{bob}}\", through: [event, room-state]}}\n    expect: {{body: {{content: {{is_direct: true}}}}}}\n"
+    ))
+    .unwrap();
+    let reads: Vec<Option<&str>> = case.steps.iter().map(|s| s.read).collect();
+    assert_eq!(reads, vec![None, Some("room-state"), Some("event")]);
+    assert!(
+        case.steps[1..]
+            .iter()
+            .all(|s| s.checks == vec!["c.one".to_string()])
+    );
+    assert!(case.steps[2].focus.is_some());
+    let every = parse(&format!(
+        "{READ}    read: {{room: \"${{room}}\", type: m.room.topic, state_key: \"\"}}\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        every.steps.len(),
+        1 + 7,
+        "every read but /members serves a topic"
+    );
+}
+
+// A bad `read` names its place and what was expected.
+#[test]
+fn bad_reads_say_what_was_expected() {
+    let read = |rest: &str| {
+        message(&format!(
+            "{READ}    read: {{room: \"${{room}}\", type: m.room.member, state_key: x{rest}}}\n"
+        ))
+    };
+    assert!(read(", through: [memberz]").contains("(did you mean `members`?)"));
+    assert!(read(", through: [event]").contains("list `room-state` too"));
+    assert!(read(", through: []").contains("names no read"));
+    let topic = message(&format!(
+        "{READ}    read: {{room: r, type: m.room.topic, state_key: \"\", through: [members]}}\n"
+    ));
+    assert!(topic.contains("serves member events only"), "{topic}");
+    let both = message(&format!(
+        "{READ}    call: GET /x\n    read: {{room: r, type: t, state_key: k}}\n"
+    ));
+    assert!(both.contains("not several"), "{both}");
+    let saves = message(&format!(
+        "{READ}    read: {{room: r, type: t, state_key: k}}\n    save: {{x: /y}}\n"
+    ));
+    assert!(
+        saves.starts_with("t.yaml:11:11: `save` does not belong to a `read` step"),
+        "{saves}"
+    );
+    assert!(read(", through: [room-state], within: 0s").contains("more than 0s"));
 }
