@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
+use crate::case::model::EVENT_IDENTITY_CLAIM;
 use crate::case::{Case, Claim, Level, Registry, Subject};
 use crate::run::bounds::Bounds;
 use crate::run::suite::{prepare, run_all};
@@ -226,9 +227,13 @@ fn row(profile: Option<Profile>, verdicts: &[Verdict], baseline: &[Mark]) -> Row
     let finding = match profile.claim() {
         Some(claim) => {
             let caught = marks.iter().any(|m| m.claim.as_deref() == Some(claim));
-            let collateral = marks
-                .iter()
-                .any(|m| m.claim.as_deref() != Some(claim) && m.outcome != "informational");
+            // A fault that serves one event differently through one read also serves one event id
+            // two ways: the event identity claim rides along with every such fault.
+            let collateral = marks.iter().any(|m| {
+                m.claim.as_deref() != Some(claim)
+                    && m.claim.as_deref() != Some(EVENT_IDENTITY_CLAIM)
+                    && m.outcome != "informational"
+            });
             match (caught, collateral) {
                 (true, false) => Finding::Caught,
                 (true, true) => Finding::Collateral,

@@ -79,6 +79,13 @@ fn content(state: &State, call: &Call) -> Result<Value, ApiError> {
         return serde_json::from_slice(&call.request.body)
             .map_err(|_| ApiError::not_json("Content not JSON."));
     }
+    if state.deviates(Deviation::ScalarsStored) {
+        return match serde_json::from_slice(&call.request.body) {
+            Ok(Value::Array(_)) => Err(ApiError::bad_json("Content must be a JSON object.")),
+            Ok(value) => Ok(value),
+            Err(_) => Err(ApiError::not_json("Content not JSON.")),
+        };
+    }
     call.json_object().map(Value::Object)
 }
 
@@ -113,7 +120,10 @@ fn stored<'s>(
 ) -> Option<&'s Value> {
     let own = state
         .account_data_entries(owner, room_id)
-        .and_then(|entries| entries.get(kind));
+        .and_then(|entries| entries.get(kind))
+        .filter(|entry| {
+            !(state.deviates(Deviation::EmptyObjectDeletes) && entry.content == json!({}))
+        });
     let fallback = || match room_id {
         Some(_) if state.deviates(Deviation::RoomFallsBackToGlobal) => state
             .account_data_entries(owner, None)

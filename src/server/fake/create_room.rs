@@ -167,7 +167,13 @@ fn direct_flag(state: &State, body: &Map<String, Value>) -> bool {
         body.get("is_direct") == Some(&Value::Bool(true))
     };
     let trusted = body.get("preset").and_then(Value::as_str) == Some("trusted_private_chat");
-    if state.deviates(Deviation::FlagEveryInvite) {
+    let with_initial_state = body
+        .get("initial_state")
+        .and_then(Value::as_array)
+        .is_some_and(|list| !list.is_empty());
+    if state.deviates(Deviation::InitialStateDropsFlag) && with_initial_state {
+        false
+    } else if state.deviates(Deviation::FlagEveryInvite) {
         true
     } else if state.deviates(Deviation::FlagNeedsPreset) {
         requested && trusted

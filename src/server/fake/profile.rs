@@ -155,6 +155,12 @@ profiles! {
         "PUT of account data writes to the user in the path without checking it is the requester";
     NonObjectStored: "non-object-stored", fault("account-data.not-an-object"),
         "any JSON body is stored as account data, arrays and strings included";
+    ScalarsStored: "scalars-stored", fault("account-data.not-an-object"),
+        "only an array is refused as not an object: strings, numbers, booleans and null are stored as account data";
+    EmptyObjectDeletes: "empty-object-deletes", fault("account-data.round-trip"),
+        "PUT of {} deletes the account data type, so GET answers 404 instead of {}";
+    InitialStateDropsFlag: "initial-state-drops-flag", fault("dm.create-room.invitees-flagged"),
+        "a /createRoom with initial_state takes the path that sends the initial state first and invites plainly, dropping is_direct";
     InvalidRoomIdAccepted: "invalid-room-id-accepted", fault("account-data.invalid-room-id"),
         "the room id of room account data is used as a plain key, never checked";
     InvalidRoomIdNotFound: "invalid-room-id-not-found", fault("account-data.invalid-room-id"),

@@ -64,7 +64,8 @@ fn scenario(deviation: Deviation) -> Scenario {
         | D::FlagFromPreset
         | D::FlagFalseAsString
         | D::IsDirectFalseWritten
-        | D::PlainInviteListTruncated => S::CreateRoomFlags,
+        | D::PlainInviteListTruncated
+        | D::InitialStateDropsFlag => S::CreateRoomFlags,
         D::FlagMissingFromTimeline => S::TimelineFlag,
         D::InviteStateFlagStripped
         | D::InviteStateFlagInitialOnly
@@ -85,10 +86,10 @@ fn scenario(deviation: Deviation) -> Scenario {
         D::InviteReasonDropped | D::InviteFlagsOneToOne => S::InviteContent,
         D::InviteRefusalWithoutErrcode => S::InviteRefusal,
         D::JoinedInviteIgnored | D::RepeatInviteForbidden => S::Reinvite,
-        D::AccountDataMerged | D::AccountDataWrapped => S::RoundTrip,
+        D::AccountDataMerged | D::AccountDataWrapped | D::EmptyObjectDeletes => S::RoundTrip,
         D::UnsetAnswersEmpty | D::UnsetAnswersUnknown => S::Unset,
         D::OtherUserGetAllowed | D::OtherUserPutAllowed => S::OtherUser,
-        D::NonObjectStored => S::NonObject,
+        D::NonObjectStored | D::ScalarsStored => S::NonObject,
         D::InvalidRoomIdAccepted | D::InvalidRoomIdNotFound => S::InvalidRoomId,
         D::FullyReadAccepted
         | D::FullyReadBadRequest

@@ -28,7 +28,10 @@ pub async fn round_trip(client: &Client) -> Value {
         .await;
     client.put(&path, &alice.token, json!({ "a": 3 })).await;
     let (status, body) = client.get(&path, &alice.token).await;
-    json!([status, body])
+    let emptied = global_path(&alice, "org.example.emptied");
+    client.put(&emptied, &alice.token, json!({})).await;
+    let (empty_status, empty) = client.get(&emptied, &alice.token).await;
+    json!([status, body, empty_status, empty])
 }
 
 /// What GET answers for a type never set.
@@ -54,10 +57,14 @@ pub async fn other_user(client: &Client) -> Value {
 pub async fn non_object(client: &Client) -> Value {
     let alice = client.register("alice").await;
     let path = global_path(&alice, "org.example.list");
-    let (status, body) = client
-        .raw(Method::PUT, &path, Some(&alice.token), b"[1, 2]".to_vec())
-        .await;
-    json!([status, body["errcode"]])
+    let mut answers = Vec::new();
+    for body in [&b"[1, 2]"[..], b"null", b"\"text\""] {
+        let (status, answer) = client
+            .raw(Method::PUT, &path, Some(&alice.token), body.to_vec())
+            .await;
+        answers.push(json!([status, answer["errcode"]]));
+    }
+    Value::Array(answers)
 }
 
 /// What PUT answers for room account data under a malformed room id.

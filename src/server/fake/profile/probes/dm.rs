@@ -15,6 +15,9 @@ pub async fn create_room_flags(client: &Client) -> Value {
         json!({}),
         json!({ "is_direct": false }),
         json!({ "preset": "trusted_private_chat" }),
+        json!({ "is_direct": true, "initial_state": [
+            {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
+        ] }),
     ];
     let mut flags = Vec::new();
     for mut body in bodies {
