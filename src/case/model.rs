@@ -129,12 +129,15 @@ pub struct Step {
 /// Where in an answer the event a step judges stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Focus {
-    /// The value at `at`, or when it is an array, its first element containing `pick`.
+    /// The value at `at`, or when it is an array, its first element containing `pick`; then the
+    /// value at `inner` in it.
     Element {
         /// JSON pointer template.
         at: String,
         /// A subset template picking the element of an array.
         pick: Option<Value>,
+        /// A JSON pointer inside the picked value (empty for the value itself).
+        inner: String,
     },
     /// The whole body is the content of the state event `event_type`/`state_key`: seen as
     /// `{type, state_key, content}`.

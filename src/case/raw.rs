@@ -99,10 +99,12 @@ pub(super) struct RawSyncUntil {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRead {
-    pub room: Spanned<String>,
+    pub room: Option<Spanned<String>>,
     #[serde(rename = "type")]
-    pub event_type: Spanned<String>,
-    pub state_key: Spanned<String>,
+    pub event_type: Option<Spanned<String>>,
+    pub state_key: Option<Spanned<String>>,
+    pub account_data: Option<Spanned<String>>,
+    pub since: Option<Spanned<String>>,
     pub through: Option<Vec<Spanned<String>>>,
     pub within: Option<Spanned<String>>,
 }

@@ -1,8 +1,11 @@
-//! Reads: the ways the client-server API lets a client read one room state event, and the steps
-//! a case's `read:` becomes, one per read, each judging the same expectations of the event.
+//! Reads: the ways the client-server API lets a client read one room state event or one type of
+//! account data, and the steps a case's `read:` becomes, one per read, each judging the same
+//! expectations of what it reads.
 //!
-//! An event is one event wherever it is served: a claim about it holds through every read. The
-//! room state read comes first and keeps the event's id, which the reads by id need.
+//! An event is one event wherever it is served, and account data is what was stored wherever it is
+//! read: a claim about either holds through every read. For an event the room state read comes
+//! first and keeps the event's id, which the reads by id need; for account data every read judges
+//! the content.
 
 use std::time::Duration;
 
@@ -30,9 +33,17 @@ pub enum Read {
     /// An initial `/sync` with a timeline of one event: the event in the room's `state`. The case
     /// sends a later event first, so the event is before the timeline.
     SyncState,
+    /// `GET /user/{userId}/account_data/{type}`, or `…/rooms/{roomId}/account_data/{type}`.
+    Get,
+    /// An initial `/sync`: the type in `account_data` (or the joined room's `account_data`).
+    SyncInitial,
+    /// A `/sync` since a token the case kept before the write.
+    SyncIncremental,
+    /// A `/sync` with `include_leave`: the type in the left room's `account_data`.
+    SyncLeave,
 }
 
-/// Every read, in the order a `read:` carries them out.
+/// Every read of a room state event, in the order a `read:` carries them out.
 pub const READS: [Read; 8] = [
     Read::RoomState,
     Read::StateEvent,
@@ -44,8 +55,29 @@ pub const READS: [Read; 8] = [
     Read::SyncState,
 ];
 
+/// Every read of account data, in the order a `read:` carries them out.
+pub const ACCOUNT_DATA_READS: [Read; 4] = [
+    Read::Get,
+    Read::SyncInitial,
+    Read::SyncIncremental,
+    Read::SyncLeave,
+];
+
 /// The top-level keys of an event the content-only read can judge.
 const CONTENT_READ_KEYS: [&str; 3] = ["type", "state_key", "content"];
+
+/// One type of account data a `read:` reads, as templates.
+#[derive(Debug, Clone)]
+pub struct AccountDataTarget {
+    /// The owner's user id.
+    pub owner: String,
+    /// The account data type.
+    pub kind: String,
+    /// The room, for room account data.
+    pub room: Option<String>,
+    /// The `/sync` token taken before the write, for the incremental read.
+    pub since: Option<String>,
+}
 
 /// The state event a `read:` reads, as templates.
 #[derive(Debug, Clone)]
@@ -72,12 +104,89 @@ impl Read {
             Read::Event => "event",
             Read::SyncTimeline => "sync-timeline",
             Read::SyncState => "sync-state",
+            Read::Get => "get",
+            Read::SyncInitial => "sync-initial",
+            Read::SyncIncremental => "sync-incremental",
+            Read::SyncLeave => "sync-leave",
         }
     }
 
-    /// The read called `name`.
+    /// The read called `name`, of an event or of account data.
     pub fn named(name: &str) -> Option<Read> {
-        READS.into_iter().find(|read| read.name() == name)
+        READS
+            .into_iter()
+            .chain(ACCOUNT_DATA_READS)
+            .find(|read| read.name() == name)
+    }
+
+    /// The step carrying out this read of account data as `base` says: the content of the type,
+    /// judged by `base`'s expectations. `None` for a read of events.
+    pub fn account_data_step(
+        self,
+        target: &AccountDataTarget,
+        base: &Step,
+        within: Duration,
+    ) -> Option<Step> {
+        let kind = &target.kind;
+        let pick = json!({"type": kind});
+        let events = match &target.room {
+            Some(room) => format!("/rooms/join/{room}/account_data/events"),
+            None => "/account_data/events".to_string(),
+        };
+        let sync = |at: String, since: Option<String>, filter: Option<Value>| {
+            let focus = Focus::Element {
+                at: at.clone(),
+                pick: Some(pick.clone()),
+                inner: "/content".into(),
+            };
+            let action = Action::SyncUntil(SyncUntil {
+                at,
+                contains: Some(pick.clone()),
+                since,
+                filter,
+                within,
+            });
+            (action, focus)
+        };
+        let (action, focus) = match self {
+            Read::Get => {
+                let scope = match &target.room {
+                    Some(room) => format!("rooms/{room}/account_data"),
+                    None => "account_data".to_string(),
+                };
+                let action = Action::Call(Call {
+                    method: "GET".into(),
+                    path: format!("/_matrix/client/v3/user/{}/{scope}/{kind}", target.owner),
+                    body: None,
+                });
+                (
+                    action,
+                    Focus::Element {
+                        at: String::new(),
+                        pick: None,
+                        inner: String::new(),
+                    },
+                )
+            }
+            Read::SyncInitial => sync(events, None, None),
+            Read::SyncIncremental => sync(events, target.since.clone(), None),
+            Read::SyncLeave => {
+                let room = target.room.as_deref().unwrap_or_default();
+                let filter = json!({"room": {"include_leave": true}});
+                sync(
+                    format!("/rooms/leave/{room}/account_data/events"),
+                    None,
+                    Some(filter),
+                )
+            }
+            _ => return None,
+        };
+        Some(Step {
+            action,
+            focus: Some(focus),
+            read: Some(self.name()),
+            ..base.clone()
+        })
     }
 
     /// Whether the read serves events of `event_type`: `/members` serves member events only.
@@ -86,8 +195,8 @@ impl Read {
     }
 
     /// The step carrying out this read of `target` as `base` says: `base`'s actor, checks and
-    /// expectations, with this read's request and focus.
-    pub fn step(self, target: &ReadTarget, base: &Step, within: Duration) -> Step {
+    /// expectations, with this read's request and focus. `None` for a read of account data.
+    pub fn step(self, target: &ReadTarget, base: &Step, within: Duration) -> Option<Step> {
         let room = &target.room;
         let id = format!("${{{}}}", target.id_var);
         let by_key = json!({"type": target.event_type, "state_key": target.state_key});
@@ -102,6 +211,7 @@ impl Read {
         let element = |at: &str, pick: &Value| Focus::Element {
             at: at.to_string(),
             pick: Some(pick.clone()),
+            inner: String::new(),
         };
         let sync = |at: &str, pick: &Value, limit: u32| {
             Action::SyncUntil(SyncUntil {
@@ -133,6 +243,7 @@ impl Read {
                 Focus::Element {
                     at: "/event".into(),
                     pick: None,
+                    inner: String::new(),
                 },
             ),
             Read::Event => (
@@ -140,10 +251,12 @@ impl Read {
                 Focus::Element {
                     at: String::new(),
                     pick: None,
+                    inner: String::new(),
                 },
             ),
             Read::SyncTimeline => (sync(&timeline, &by_id, 100), element(&timeline, &by_id)),
             Read::SyncState => (sync(&state, &by_key, 1), element(&state, &by_key)),
+            Read::Get | Read::SyncInitial | Read::SyncIncremental | Read::SyncLeave => return None,
         };
         let expect = if self == Read::StateEvent {
             base.expect.iter().map(content_only).collect()
@@ -155,14 +268,14 @@ impl Read {
         } else {
             Vec::new()
         };
-        Step {
+        Some(Step {
             action,
             focus: Some(focus),
             read: Some(self.name()),
             expect,
             save,
             ..base.clone()
-        }
+        })
     }
 }
 
@@ -246,7 +359,7 @@ mod tests {
     // Every read names itself, and only /members is limited to member events.
     #[test]
     fn names_round_trip_and_members_serves_member_events_only() {
-        for read in READS {
+        for read in READS.into_iter().chain(ACCOUNT_DATA_READS) {
             assert_eq!(Read::named(read.name()), Some(read));
         }
         assert_eq!(Read::named("timeline"), None);
@@ -258,9 +371,9 @@ mod tests {
     #[test]
     fn the_room_state_read_keeps_the_id_the_reads_by_id_use() {
         let within = Duration::from_secs(10);
-        let state = Read::RoomState.step(&target(), &base(), within);
+        let state = Read::RoomState.step(&target(), &base(), within).unwrap();
         assert_eq!(state.save, vec![("event_id_7".into(), "/event_id".into())]);
-        let event = Read::Event.step(&target(), &base(), within);
+        let event = Read::Event.step(&target(), &base(), within).unwrap();
         let Action::Call(call) = &event.action else {
             panic!("a call")
         };
@@ -269,6 +382,7 @@ mod tests {
             "/_matrix/client/v3/rooms/${room}/event/${event_id_7}"
         );
         assert!(event.save.is_empty());
+        assert!(Read::Get.step(&target(), &base(), within).is_none());
         assert_eq!(event.checks, base().checks);
         assert_eq!(event.read, Some("event"));
     }
@@ -276,7 +390,9 @@ mod tests {
     // The content-only read judges what it serves and leaves sender to the others.
     #[test]
     fn the_content_read_judges_content_type_and_state_key_only() {
-        let step = Read::StateEvent.step(&target(), &base(), Duration::from_secs(1));
+        let step = Read::StateEvent
+            .step(&target(), &base(), Duration::from_secs(1))
+            .unwrap();
         assert_eq!(
             step.expect[0].body,
             Some(json!({"content": {"is_direct": true}}))
@@ -285,7 +401,51 @@ mod tests {
             step.expect[0].types,
             vec![("/content/is_direct".to_string(), JsonType::Boolean)]
         );
-        let full = Read::Members.step(&target(), &base(), Duration::from_secs(1));
+        let full = Read::Members
+            .step(&target(), &base(), Duration::from_secs(1))
+            .unwrap();
         assert_eq!(full.expect[0].body, base().expect[0].body);
+    }
+
+    // An account data read judges the content: the whole GET answer, or the event's content in /sync.
+    #[test]
+    fn account_data_reads_focus_on_the_content() {
+        let target = AccountDataTarget {
+            owner: "${alice}".into(),
+            kind: "m.direct".into(),
+            room: None,
+            since: Some("${before}".into()),
+        };
+        let base = base();
+        let get = Read::Get
+            .account_data_step(&target, &base, Duration::from_secs(1))
+            .unwrap();
+        let Action::Call(call) = &get.action else {
+            panic!("a call")
+        };
+        assert_eq!(
+            call.path,
+            "/_matrix/client/v3/user/${alice}/account_data/m.direct"
+        );
+        let incremental = Read::SyncIncremental
+            .account_data_step(&target, &base, Duration::from_secs(1))
+            .unwrap();
+        let Action::SyncUntil(sync) = &incremental.action else {
+            panic!("a sync")
+        };
+        assert_eq!(sync.since.as_deref(), Some("${before}"));
+        assert_eq!(
+            incremental.focus,
+            Some(Focus::Element {
+                at: "/account_data/events".into(),
+                pick: Some(json!({"type": "m.direct"})),
+                inner: "/content".into(),
+            })
+        );
+        assert!(
+            Read::Members
+                .account_data_step(&target, &base, Duration::from_secs(1))
+                .is_none()
+        );
     }
 }

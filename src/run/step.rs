@@ -166,10 +166,16 @@ fn focused(
             "state_key": vars.text(state_key),
             "content": response.body,
         })),
-        Focus::Element { at, pick } => {
+        Focus::Element { at, pick, inner } => {
             let pointer = vars.pointer(at);
             let pick = pick.as_ref().map(|p| vars.value(p));
-            element(&response.body, &pointer, pick.as_ref())
+            element(&response.body, &pointer, pick.as_ref()).and_then(|picked| {
+                picked.pointer(inner).cloned().ok_or_else(|| Problem::Body {
+                    pointer: format!("{pointer}{inner}"),
+                    expected: "something".into(),
+                    found: "nothing".into(),
+                })
+            })
         }
     };
     match picked {

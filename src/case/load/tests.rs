@@ -358,7 +358,10 @@ fn bad_reads_say_what_was_expected() {
     let topic = message(&format!(
         "{READ}    read: {{room: r, type: m.room.topic, state_key: \"\", through: [members]}}\n"
     ));
-    assert!(topic.contains("serves member events only"), "{topic}");
+    assert!(
+        topic.contains("`members` does not serve what this step reads"),
+        "{topic}"
+    );
     let both = message(&format!(
         "{READ}    call: GET /x\n    read: {{room: r, type: t, state_key: k}}\n"
     ));
@@ -371,4 +374,28 @@ fn bad_reads_say_what_was_expected() {
         "{saves}"
     );
     assert!(read(", through: [room-state], within: 0s").contains("more than 0s"));
+}
+
+// A `read` of account data becomes get and /sync reads of its content; a wrong mix is refused.
+#[test]
+fn a_read_of_account_data_expands_and_bad_mixes_are_refused() {
+    let case = parse("  - as: alice\n    call: GET /sync\n    save: {before: /next_batch}\n  - as: alice\n    checks: [c.one]\n    read: {account_data: m.direct, since: \"${before}\"}\n    expect: {exact: {}}\n").unwrap();
+    let reads: Vec<Option<&str>> = case.steps.iter().map(|s| s.read).collect();
+    assert_eq!(
+        reads,
+        vec![
+            None,
+            Some("get"),
+            Some("sync-initial"),
+            Some("sync-incremental")
+        ]
+    );
+    let mixed = message(&format!(
+        "{READ}    read: {{account_data: m.direct, type: t, state_key: k}}\n"
+    ));
+    assert!(mixed.contains("reads a state event"), "{mixed}");
+    let leave = message(&format!(
+        "{READ}    read: {{account_data: m.direct, through: [sync-leave]}}\n"
+    ));
+    assert!(leave.contains("`sync-leave` does not serve"), "{leave}");
 }

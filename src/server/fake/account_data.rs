@@ -106,8 +106,36 @@ fn put(state: &mut State, call: &Call, owner: &str, room_id: Option<&str>, kind:
         merged.extend(new);
         content = Value::Object(merged);
     }
+    if kind == "m.direct" && state.deviates(Deviation::DirectPrunedToJoined) {
+        content = joined_only(state, owner, content);
+    }
+    if room_id.is_some() && state.deviates(Deviation::RoomDataIgnoresRoom) {
+        for other in state.rooms_with_account_data(owner, kind) {
+            state.put_account_data(owner, Some(&other), kind, content.clone());
+        }
+    }
     state.put_account_data(owner, room_id, kind, content);
     Ok(Reply::empty())
+}
+
+/// `m.direct` content with every room its owner has not joined left out of the lists.
+fn joined_only(state: &State, owner: &str, content: Value) -> Value {
+    let Value::Object(map) = content else {
+        return content;
+    };
+    let joined = |room: &Value| {
+        room.as_str()
+            .and_then(|id| state.room(id))
+            .is_some_and(|room| room.membership(owner) == Some("join"))
+    };
+    let pruned = map.into_iter().map(|(user, rooms)| match rooms {
+        Value::Array(list) => (
+            user,
+            Value::Array(list.into_iter().filter(joined).collect()),
+        ),
+        other => (user, other),
+    });
+    Value::Object(pruned.collect())
 }
 
 /// The stored content of `kind` (in `room_id`, or globally), with the fallbacks a

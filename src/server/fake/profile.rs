@@ -89,6 +89,8 @@ profiles! {
         "invite_state is built from the pre-1.16 list of stripped state types, without m.room.create";
     StrippedWithoutSender: "stripped-without-sender", fault("stripped-state.required-keys"),
         "invite_state events lose sender along with the other fields stripping removes";
+    StrippedSenderIsCreator: "stripped-sender-is-creator", fault("stripped-state.event-values"),
+        "stripped state events all name the room's creator as sender, whoever sent the event they strip";
     StrippedOmitsEmptyStateKey: "stripped-omits-empty-state-key", fault("stripped-state.required-keys"),
         "an empty state_key is left out of invite_state events as if it were absent";
     StrippedFullEvents: "stripped-full-events", fault("stripped-state.four-keys-only"),
@@ -119,6 +121,8 @@ profiles! {
         "a user already invited is refused a second invite with 403, as a joined member is";
     InviteRefusalWithoutErrcode: "invite-refusal-without-errcode", fault("errors.standard-error-response"),
         "/invite refusals answer 403 with only an error message, without errcode";
+    InviteKeptAfterJoin: "invite-kept-after-join", fault("membership.sync-section-follows-membership"),
+        "rooms.invite is derived from every invite the user received, so a room the invitee joined stays listed under invite as well as join";
     InvitesInitialSyncOnly: "invites-initial-sync-only", fault("membership.sync-invite-listed"),
         "rooms.invite is filled in initial syncs only; an incremental sync never shows a new invite";
     KnocksNotSynced: "knocks-not-synced", fault("membership.sync-knock-listed"),
@@ -155,6 +159,8 @@ profiles! {
         "PUT of account data writes to the user in the path without checking it is the requester";
     NonObjectStored: "non-object-stored", fault("account-data.not-an-object"),
         "any JSON body is stored as account data, arrays and strings included";
+    DirectPrunedToJoined: "direct-pruned-to-joined", fault("account-data.round-trip"),
+        "m.direct is tidied on write: rooms its owner has not joined (invited, left, never joined) are dropped from the lists";
     ScalarsStored: "scalars-stored", fault("account-data.not-an-object"),
         "only an array is refused as not an object: strings, numbers, booleans and null are stored as account data";
     EmptyObjectDeletes: "empty-object-deletes", fault("account-data.round-trip"),
@@ -175,6 +181,8 @@ profiles! {
         "a PUT of m.fully_read or m.push_rules is refused with 405 and M_FORBIDDEN, like other writes the user may not make";
     PushRulesNotFound: "push-rules-not-found", fault("account-data.server-managed-readable"),
         "m.push_rules lives in the push rules store, so GET of it as account data answers 404";
+    RoomDataIgnoresRoom: "room-data-ignores-room", fault("account-data.room-scoped"),
+        "room account data is keyed by user and type alone: a write in one room replaces the value in every room the user has it in";
     RoomFallsBackToGlobal: "room-falls-back-to-global", fault("account-data.no-fallback"),
         "GET of room account data falls back to the global value of the type";
     GlobalFallsBackToRoom: "global-falls-back-to-room", fault("account-data.room-scoped"),

@@ -158,7 +158,15 @@ impl Room {
             .chain(extra)
             .filter_map(|kind| self.state_event(kind, ""))
             .chain(inviter.and_then(|inviter| self.state_event("m.room.member", inviter)))
-            .map(Event::stripped)
+            .map(|event| {
+                let mut stripped = event.stripped();
+                if deviation == Some(Deviation::StrippedSenderIsCreator)
+                    && let Some(create) = self.state_event("m.room.create", "")
+                {
+                    stripped["sender"] = json!(create.sender);
+                }
+                stripped
+            })
             .collect()
     }
 

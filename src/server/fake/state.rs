@@ -235,6 +235,19 @@ impl State {
         entries.insert(kind.to_owned(), AccountDataEntry { content, position });
     }
 
+    /// The rooms in which `user_id` has room account data of type `kind`.
+    pub fn rooms_with_account_data(&self, user_id: &str, kind: &str) -> Vec<String> {
+        self.account_data
+            .get(user_id)
+            .map_or_else(Vec::new, |data| {
+                data.rooms
+                    .iter()
+                    .filter(|(_, entries)| entries.contains_key(kind))
+                    .map(|(room_id, _)| room_id.clone())
+                    .collect()
+            })
+    }
+
     /// Account data entries of a user (global when `room_id` is `None`).
     pub fn account_data_entries(
         &self,

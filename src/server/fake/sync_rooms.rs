@@ -209,7 +209,17 @@ pub fn rooms_section(state: &State, request: &SyncRequest) -> RoomsSection {
                         "unread_notifications": { "notification_count": 0, "highlight_count": 0 },
                         "summary": {},
                     });
-                    section.join.insert(room_id, entry);
+                    section.join.insert(room_id.clone(), entry);
+                }
+                if state.deviates(Deviation::InviteKeptAfterJoin)
+                    && let Some(invite) = room.events[..end].iter().rposition(|event| {
+                        event.is_state("m.room.member", request.user_id)
+                            && event.membership() == Some("invite")
+                    })
+                    && (request.is_full() || newly_joined)
+                {
+                    let entry = invited_entry(state, request, room, invite);
+                    section.invite.insert(room_id, entry);
                 }
             }
             Some("invite")

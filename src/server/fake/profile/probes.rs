@@ -72,12 +72,15 @@ fn scenario(deviation: Deviation) -> Scenario {
         | D::InviteStateWithoutCreate
         | D::StrippedWithoutSender
         | D::StrippedOmitsEmptyStateKey
+        | D::StrippedSenderIsCreator
         | D::StrippedFullEvents
         | D::InviteStateWithoutMembers
         | D::StrippedStateExtraEvents
         | D::StrippedStateReversed
         | D::InvitesInitialSyncOnly => S::InviteState,
-        D::JoinWithoutPrevContent | D::PrevContentMembershipOnly => S::JoinPrevContent,
+        D::JoinWithoutPrevContent | D::PrevContentMembershipOnly | D::InviteKeptAfterJoin => {
+            S::JoinPrevContent
+        }
         D::InviteRoomStateWithoutCreate | D::UnsignedExtraKeys => S::MemberUnsigned,
         D::KnockStateWithoutCreate | D::KnocksNotSynced => S::KnockState,
         D::InviteeReadsState | D::StrangerReadsState => S::StateAccess,
@@ -86,7 +89,10 @@ fn scenario(deviation: Deviation) -> Scenario {
         D::InviteReasonDropped | D::InviteFlagsOneToOne => S::InviteContent,
         D::InviteRefusalWithoutErrcode => S::InviteRefusal,
         D::JoinedInviteIgnored | D::RepeatInviteForbidden => S::Reinvite,
-        D::AccountDataMerged | D::AccountDataWrapped | D::EmptyObjectDeletes => S::RoundTrip,
+        D::AccountDataMerged
+        | D::AccountDataWrapped
+        | D::EmptyObjectDeletes
+        | D::DirectPrunedToJoined => S::RoundTrip,
         D::UnsetAnswersEmpty | D::UnsetAnswersUnknown => S::Unset,
         D::OtherUserGetAllowed | D::OtherUserPutAllowed => S::OtherUser,
         D::NonObjectStored | D::ScalarsStored => S::NonObject,
@@ -96,7 +102,7 @@ fn scenario(deviation: Deviation) -> Scenario {
         | D::RoomPushRulesAccepted
         | D::ServerManagedForbidden => S::ServerManagedPut,
         D::PushRulesNotFound => S::PushRulesGet,
-        D::RoomFallsBackToGlobal | D::GlobalFallsBackToRoom => S::Fallback,
+        D::RoomFallsBackToGlobal | D::GlobalFallsBackToRoom | D::RoomDataIgnoresRoom => S::Fallback,
         D::AccountDataPerDevice => S::PerUser,
         D::GlobalAccountDataInitialOnly
         | D::RoomAccountDataAtTopLevel

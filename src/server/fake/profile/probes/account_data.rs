@@ -31,7 +31,11 @@ pub async fn round_trip(client: &Client) -> Value {
     let emptied = global_path(&alice, "org.example.emptied");
     client.put(&emptied, &alice.token, json!({})).await;
     let (empty_status, empty) = client.get(&emptied, &alice.token).await;
-    json!([status, body, empty_status, empty])
+    let direct = global_path(&alice, "m.direct");
+    let named = json!({ "@bob:example.org": ["!never:example.org"] });
+    client.put(&direct, &alice.token, named).await;
+    let (_, direct) = client.get(&direct, &alice.token).await;
+    json!([status, body, empty_status, empty, direct])
 }
 
 /// What GET answers for a type never set.
@@ -128,7 +132,12 @@ pub async fn fallback(client: &Client) -> Value {
     let (global, _) = client
         .get(&global_path(&alice, "org.example.room"), &alice.token)
         .await;
-    json!([in_room, global])
+    let first = room_path(&alice, room_id, "org.example.tag");
+    client.put(&first, &alice.token, json!({ "n": 1 })).await;
+    let second = room_path(&alice, "!s:example.org", "org.example.tag");
+    client.put(&second, &alice.token, json!({ "n": 2 })).await;
+    let (_, kept) = client.get(&first, &alice.token).await;
+    json!([in_room, global, kept])
 }
 
 /// What a second login of the same user reads of the first one's account data.

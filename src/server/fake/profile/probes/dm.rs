@@ -83,7 +83,9 @@ pub async fn join_prev_content(client: &Client) -> Value {
     client.post(&join_path, &bob.token, json!({})).await;
     let path = format!("{}?format=event", member_path(&room_id, &bob.user_id));
     let (status, event) = client.get(&path, &alice.token).await;
-    json!([status, event["unsigned"]["prev_content"]])
+    let sync = client.sync(&bob, "").await;
+    let still_invited = sync["rooms"]["invite"].get(&room_id).is_some();
+    json!([status, event["unsigned"]["prev_content"], still_invited])
 }
 
 /// The `unsigned` keys of an invite and the types in its `invite_room_state`.
