@@ -143,6 +143,12 @@ profiles! {
         "rooms.leave entries always carry an empty account_data";
     AccountDataFilterIgnored: "account-data-filter-ignored", fault("account-data.sync-filter"),
         "the filter's account_data.types is ignored: every global type is sent";
+    NotTypesIgnored: "not-types-ignored", fault("account-data.sync-filter"),
+        "the account_data filter's not_types is never read: only types narrows what /sync sends";
+    EmptyTypesAsAbsent: "empty-types-as-absent", fault("account-data.sync-filter"),
+        "an empty account_data types list is taken for an absent one, so every global type is sent";
+    RoomWildcardLiteral: "room-wildcard-literal", fault("account-data.sync-room-filter"),
+        "a * in the room account_data filter's types is compared as a plain character, not as a wildcard";
     RoomAccountDataFilterIgnored: "room-account-data-filter-ignored", fault("account-data.sync-room-filter"),
         "the filter's room.account_data.types is ignored: every room type is sent";
     AccountDataSharedInSync: "account-data-shared-in-sync", fault("account-data.owner-only-in-sync"),

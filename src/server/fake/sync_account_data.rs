@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::profile::Deviation;
 use super::push_rules;
 use super::state::{AccountDataEntry, State};
+use super::sync_filter::Misreading;
 use super::sync_rooms::SyncRequest;
 
 /// Whether account data written at stream `position` belongs in the answer: written by
@@ -50,8 +51,19 @@ fn room_mates(state: &State, user_id: &str) -> Vec<String> {
 /// The top-level `account_data` events.
 pub fn global_account_data(state: &State, request: &SyncRequest) -> Vec<Value> {
     let filter = &request.filter.account_data;
+    let misreading = if state.deviates(Deviation::NotTypesIgnored) {
+        Some(Misreading::NotTypesIgnored)
+    } else if state.deviates(Deviation::EmptyTypesAsAbsent) {
+        Some(Misreading::EmptyTypesAsAbsent)
+    } else {
+        None
+    };
     let allows = |kind: &str| {
-        state.deviates(Deviation::AccountDataFilterIgnored) || filter.allows(kind, None)
+        state.deviates(Deviation::AccountDataFilterIgnored)
+            || misreading.map_or_else(
+                || filter.allows(kind, None),
+                |m| filter.allows_misread(kind, m),
+            )
     };
     let initial_only = state.deviates(Deviation::GlobalAccountDataInitialOnly);
     let resent = state.deviates(Deviation::AccountDataResent);
@@ -102,7 +114,12 @@ pub fn room_account_data(state: &State, request: &SyncRequest, room_id: &str) ->
         .iter()
         .filter(|(kind, entry)| {
             wanted(request, entry.position, initial_only, false)
-                && (ignore_filter || filter.allows(kind, None))
+                && (ignore_filter
+                    || if state.deviates(Deviation::RoomWildcardLiteral) {
+                        filter.allows_misread(kind, Misreading::WildcardLiteral)
+                    } else {
+                        filter.allows(kind, None)
+                    })
         })
         .collect();
     events(state, selected)

@@ -66,12 +66,35 @@ fn check_booleans(object: &Map<String, Value>, keys: &[&str]) -> Result<(), ApiE
     }
 }
 
-/// Whether `actual` matches a filter entry, where a trailing `*` matches any suffix.
+/// Whether `actual` matches a filter entry, where each `*` matches any sequence of characters.
 fn matches_wildcard(actual: &str, pattern: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => actual.starts_with(prefix),
-        None => actual == pattern,
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = actual.strip_prefix(first) else {
+        return false;
+    };
+    let middle: Vec<&str> = parts.collect();
+    let Some((last, between)) = middle.split_last() else {
+        return rest.is_empty();
+    };
+    for part in between {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
     }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// How a confused server misreads an account data filter's types (see the fault profiles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Misreading {
+    /// `not_types` is ignored.
+    NotTypesIgnored,
+    /// A `*` is matched as a plain character.
+    WildcardLiteral,
+    /// An empty `types` list counts as absent: every type passes.
+    EmptyTypesAsAbsent,
 }
 
 /// A filter on events by type and sender, with an optional count limit.
@@ -117,6 +140,22 @@ impl EventFilter {
             not_senders: string_list(object, "not_senders", is_user_id)?.unwrap_or_default(),
             limit,
         })
+    }
+
+    /// Whether an event of type `kind` passes the types of the filter as `misreading` reads them.
+    pub fn allows_misread(&self, kind: &str, misreading: Misreading) -> bool {
+        let matches = |pattern: &String| match misreading {
+            Misreading::WildcardLiteral => kind == pattern,
+            _ => matches_wildcard(kind, pattern),
+        };
+        let excluded =
+            misreading != Misreading::NotTypesIgnored && self.not_types.iter().any(matches);
+        let included = match &self.types {
+            None => true,
+            Some(types) if types.is_empty() => misreading == Misreading::EmptyTypesAsAbsent,
+            Some(types) => types.iter().any(matches),
+        };
+        !excluded && included
     }
 
     /// Whether an event of type `kind` from `sender` passes the filter.
@@ -229,6 +268,17 @@ mod tests {
     use serde_json::json;
 
     use super::SyncFilter;
+
+    #[test]
+    fn a_wildcard_matches_any_sequence_anywhere() {
+        assert!(matches_wildcard("org.example.tag", "org.*.tag"));
+        assert!(matches_wildcard("org.example.tag", "*"));
+        assert!(matches_wildcard("org.example.tag", "org.example.tag"));
+        assert!(matches_wildcard("m.direct", "m.*"));
+        assert!(!matches_wildcard("org.example.tags", "org.*.tag"));
+        assert!(!matches_wildcard("m.direct", "*.tag"));
+        assert!(!matches_wildcard("ab", "a*b*b"));
+    }
 
     #[test]
     fn type_lists_and_wildcards_are_honoured() {

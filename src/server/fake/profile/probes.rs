@@ -109,7 +109,11 @@ fn scenario(deviation: Deviation) -> Scenario {
         | D::RoomAccountDataInitialOnly
         | D::SyncBatchesSplit => S::SyncIncremental,
         D::AccountDataResent => S::SyncDelta,
-        D::AccountDataFilterIgnored | D::RoomAccountDataFilterIgnored => S::SyncFilters,
+        D::AccountDataFilterIgnored
+        | D::RoomAccountDataFilterIgnored
+        | D::NotTypesIgnored
+        | D::EmptyTypesAsAbsent
+        | D::RoomWildcardLiteral => S::SyncFilters,
         D::LeftRoomAccountDataMissing => S::SyncLeave,
         D::AccountDataSharedInSync => S::SyncPrivate,
         D::AccountDataNewestFirst => S::AccountDataOrder,

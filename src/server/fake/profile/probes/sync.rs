@@ -60,13 +60,24 @@ pub async fn filters(client: &Client) -> Value {
         put_global(client, &alice, kind).await;
         put_room(client, &alice, &room_id, kind).await;
     }
-    let filter = json!({
-        "account_data": { "types": ["org.example.wanted"] },
-        "room": { "account_data": { "types": ["org.example.wanted"] } },
-    });
-    let query = format!("filter={}", encode(&filter.to_string()));
-    let sync = client.sync(&alice, &query).await;
-    account_data_types(&sync, "join", &room_id)
+    let filters = [
+        json!({
+            "account_data": { "types": ["org.example.wanted"] },
+            "room": { "account_data": { "types": ["org.example.wanted"] } },
+        }),
+        json!({
+            "account_data": { "not_types": ["org.example.unwanted"] },
+            "room": { "account_data": { "types": ["org.*.wanted"] } },
+        }),
+        json!({ "account_data": { "types": [] } }),
+    ];
+    let mut seen = Vec::new();
+    for filter in filters {
+        let query = format!("filter={}", encode(&filter.to_string()));
+        let sync = client.sync(&alice, &query).await;
+        seen.push(account_data_types(&sync, "join", &room_id));
+    }
+    Value::Array(seen)
 }
 
 /// The account data of a left room in an initial sync that includes left rooms.
