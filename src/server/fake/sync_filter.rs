@@ -267,7 +267,7 @@ impl SyncFilter {
 mod tests {
     use serde_json::json;
 
-    use super::SyncFilter;
+    use super::{SyncFilter, matches_wildcard};
 
     #[test]
     fn a_wildcard_matches_any_sequence_anywhere() {

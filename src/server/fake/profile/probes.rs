@@ -28,6 +28,7 @@ enum Scenario {
     InviteRights,
     InviteContent,
     InviteRefusal,
+    StrippedSenders,
     Reinvite,
     RoundTrip,
     Unset,
@@ -72,7 +73,6 @@ fn scenario(deviation: Deviation) -> Scenario {
         | D::InviteStateWithoutCreate
         | D::StrippedWithoutSender
         | D::StrippedOmitsEmptyStateKey
-        | D::StrippedSenderIsCreator
         | D::StrippedFullEvents
         | D::InviteStateWithoutMembers
         | D::StrippedStateExtraEvents
@@ -88,6 +88,7 @@ fn scenario(deviation: Deviation) -> Scenario {
         D::StrangerMayInvite | D::InviteeMayInvite => S::InviteRights,
         D::InviteReasonDropped | D::InviteFlagsOneToOne => S::InviteContent,
         D::InviteRefusalWithoutErrcode => S::InviteRefusal,
+        D::StrippedSenderIsCreator => S::StrippedSenders,
         D::JoinedInviteIgnored | D::RepeatInviteForbidden => S::Reinvite,
         D::AccountDataMerged
         | D::AccountDataWrapped
@@ -141,6 +142,7 @@ impl Scenario {
             Scenario::InviteRights => membership::invite_rights(client).await,
             Scenario::InviteContent => membership::invite_content(client).await,
             Scenario::InviteRefusal => membership::invite_refusal(client).await,
+            Scenario::StrippedSenders => membership::stripped_senders(client).await,
             Scenario::Reinvite => membership::reinvite(client).await,
             Scenario::RoundTrip => account_data::round_trip(client).await,
             Scenario::Unset => account_data::unset(client).await,

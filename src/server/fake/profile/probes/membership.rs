@@ -50,6 +50,31 @@ pub async fn invite_rights(client: &Client) -> Value {
     json!([invitee, stranger])
 }
 
+/// Whether each stripped event of an invite sent by a member other than the creator names
+/// the creator as its sender.
+pub async fn stripped_senders(client: &Client) -> Value {
+    let (alice, bob) = (client.register("alice").await, client.register("bob").await);
+    let carol = client.register("carol").await;
+    let room_id = client
+        .create_room(&alice, json!({ "invite": [carol.user_id] }))
+        .await;
+    let join = format!("rooms/{}/join", encode(&room_id));
+    client.post(&join, &carol.token, json!({})).await;
+    let invite = format!("rooms/{}/invite", encode(&room_id));
+    client
+        .post(&invite, &carol.token, json!({ "user_id": bob.user_id }))
+        .await;
+    let sync = client.sync(&bob, "").await;
+    let events = &sync["rooms"]["invite"][&room_id]["invite_state"]["events"];
+    let senders = events.as_array().map_or_else(Vec::new, |events| {
+        events
+            .iter()
+            .map(|event| json!([event["type"], event["sender"] == json!(alice.user_id)]))
+            .collect()
+    });
+    Value::Array(senders)
+}
+
 /// The content of an invite sent with a reason through `/invite` in a new room.
 pub async fn invite_content(client: &Client) -> Value {
     let (alice, bob) = (client.register("alice").await, client.register("bob").await);
