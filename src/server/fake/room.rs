@@ -244,6 +244,19 @@ impl Room {
         Value::Object(object)
     }
 
+    /// Events `indices` in full, with `room_id`, as state reads serve them.
+    pub fn state_events(
+        &self,
+        indices: impl IntoIterator<Item = usize>,
+        now: u64,
+        deviation: Option<Deviation>,
+    ) -> Vec<Value> {
+        indices
+            .into_iter()
+            .map(|index| self.client_event(index, now, true, None, deviation))
+            .collect()
+    }
+
     /// The membership of `user_id` after each event, as a list parallel to `events`
     /// (`leave` before they have any member event).
     pub fn membership_timeline(&self, user_id: &str) -> Vec<&str> {
@@ -260,4 +273,16 @@ impl Room {
             })
             .collect()
     }
+}
+
+/// The timeline form of a client event, as `/sync` timelines, `/messages`, `/context`
+/// and `/event` serve it: unchanged, except that a server running with
+/// [`Deviation::FlagMissingFromTimeline`] serves it without `is_direct`.
+pub fn timeline_form(mut event: Value, deviation: Option<Deviation>) -> Value {
+    if deviation == Some(Deviation::FlagMissingFromTimeline)
+        && let Some(content) = event["content"].as_object_mut()
+    {
+        content.remove("is_direct");
+    }
+    event
 }
