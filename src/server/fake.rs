@@ -22,6 +22,7 @@ mod filter;
 mod ids;
 mod knock;
 mod login;
+mod members;
 mod membership;
 pub mod profile;
 mod push_rules;
@@ -99,6 +100,10 @@ const ENDPOINTS: &[(Route, Handler)] = &[
     (
         Route::client("GET", "rooms/{}/state/{}/{}"),
         room_state::get_state_event,
+    ),
+    (
+        Route::client("GET", "rooms/{}/members"),
+        members::get_members,
     ),
     (Route::client("GET", "sync"), sync::get_sync),
     (Route::client("POST", "user/{}/filter"), filter::post_filter),

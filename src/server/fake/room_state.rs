@@ -16,7 +16,7 @@ use super::room::Room;
 use super::state::State;
 
 /// The room and the indices of the state events `user_id` may read in it.
-fn readable_state<'a>(
+pub fn readable_state<'a>(
     state: &'a State,
     room_id: &str,
     user_id: &str,

@@ -45,7 +45,54 @@ pub fn assert_error(status: u16, reply: &Value, expected_status: u16, errcode: &
     );
 }
 
+/// The `key` field of each event in a list, in order (`null` where it is absent).
+pub fn each(events: &Value, key: &str) -> Vec<Value> {
+    events
+        .as_array()
+        .map(|events| events.iter().map(|event| event[key].clone()).collect())
+        .unwrap_or_default()
+}
+
 impl Client {
+    /// Starts a fake running with `deviation` (if any), registers `alice` and `bob`,
+    /// and has alice create a direct chat inviting bob; returns the room id last.
+    pub async fn start_with_direct_chat(
+        deviation: Option<Deviation>,
+    ) -> (Client, Account, Account, String) {
+        let client = Client::start_with(deviation).await;
+        let alice = client.register("alice").await;
+        let bob = client.register("bob").await;
+        let body = json!({ "invite": [bob.user_id], "is_direct": true });
+        let room_id = client.create_room(&alice, body).await;
+        (client, alice, bob, room_id)
+    }
+
+    /// Asserts that `GET path` is refused to each of `accounts` with `status` and
+    /// `errcode`.
+    pub async fn assert_refused(
+        &self,
+        path: &str,
+        accounts: &[&Account],
+        status: u16,
+        errcode: &str,
+    ) {
+        for account in accounts {
+            let (actual, reply) = self.get(path, &account.token).await;
+            assert_error(actual, &reply, status, errcode);
+        }
+    }
+
+    /// `POST /rooms/{roomId}/{action}` with an empty body, e.g. `join` or `leave`.
+    pub async fn room_action(
+        &self,
+        account: &Account,
+        room_id: &str,
+        action: &str,
+    ) -> (u16, Value) {
+        let path = format!("rooms/{}/{action}", encode(room_id));
+        self.post(&path, &account.token, json!({})).await
+    }
+
     /// Starts a fake, a client for it, and registers `alice` and `bob`.
     pub async fn start_with_pair() -> (Client, Account, Account) {
         let client = Client::start().await;
