@@ -19,11 +19,13 @@ mod create_room;
 mod error;
 mod event;
 mod filter;
+mod history;
 mod ids;
 mod knock;
 mod login;
 mod members;
 mod membership;
+mod messages;
 pub mod profile;
 mod push_rules;
 mod register;
@@ -104,6 +106,10 @@ const ENDPOINTS: &[(Route, Handler)] = &[
     (
         Route::client("GET", "rooms/{}/members"),
         members::get_members,
+    ),
+    (
+        Route::client("GET", "rooms/{}/messages"),
+        messages::get_messages,
     ),
     (Route::client("GET", "sync"), sync::get_sync),
     (Route::client("POST", "user/{}/filter"), filter::post_filter),

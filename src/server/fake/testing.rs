@@ -53,6 +53,27 @@ pub fn each(events: &Value, key: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// The fields every read of an event must serve alike.
+const EVENT_FIELDS: [&str; 6] = [
+    "event_id",
+    "type",
+    "state_key",
+    "sender",
+    "content",
+    "origin_server_ts",
+];
+
+/// Asserts that two reads serve the same event: the same id, type, state key, sender,
+/// content and timestamp.
+pub fn assert_same_event(read: &Value, expected: &Value) {
+    for field in EVENT_FIELDS {
+        assert_eq!(
+            read[field], expected[field],
+            "{field}: {read} vs {expected}"
+        );
+    }
+}
+
 impl Client {
     /// Starts a fake running with `deviation` (if any), registers `alice` and `bob`,
     /// and has alice create a direct chat inviting bob; returns the room id last.
