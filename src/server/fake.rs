@@ -15,6 +15,7 @@
 mod account_data;
 mod auth;
 mod call;
+mod context;
 mod create_room;
 mod error;
 mod event;
@@ -110,6 +111,10 @@ const ENDPOINTS: &[(Route, Handler)] = &[
     (
         Route::client("GET", "rooms/{}/messages"),
         messages::get_messages,
+    ),
+    (
+        Route::client("GET", "rooms/{}/context/{}"),
+        context::get_context,
     ),
     (Route::client("GET", "sync"), sync::get_sync),
     (Route::client("POST", "user/{}/filter"), filter::post_filter),

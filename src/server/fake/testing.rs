@@ -88,6 +88,14 @@ impl Client {
         (client, alice, bob, room_id)
     }
 
+    /// The events of a room `account` may read, oldest first, as `/messages` pages them.
+    pub async fn room_events(&self, account: &Account, room_id: &str) -> Vec<Value> {
+        let path = format!("rooms/{}/messages?dir=f&limit=1000", encode(room_id));
+        let (status, page) = self.get(&path, &account.token).await;
+        assert_eq!(status, 200, "{page}");
+        page["chunk"].as_array().cloned().unwrap_or_default()
+    }
+
     /// Asserts that `GET path` is refused to each of `accounts` with `status` and
     /// `errcode`.
     pub async fn assert_refused(
