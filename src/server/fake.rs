@@ -31,6 +31,7 @@ pub mod profile;
 mod push_rules;
 mod register;
 mod room;
+mod room_event;
 mod room_state;
 mod router;
 mod state;
@@ -115,6 +116,10 @@ const ENDPOINTS: &[(Route, Handler)] = &[
     (
         Route::client("GET", "rooms/{}/context/{}"),
         context::get_context,
+    ),
+    (
+        Route::client("GET", "rooms/{}/event/{}"),
+        room_event::get_event,
     ),
     (Route::client("GET", "sync"), sync::get_sync),
     (Route::client("POST", "user/{}/filter"), filter::post_filter),
