@@ -257,6 +257,26 @@ impl Room {
             .collect()
     }
 
+    /// The power level needed to send an event of type `kind`: its entry in `events`,
+    /// else `state_default` (state events) or `events_default` (message events).
+    pub fn required_event_level(&self, kind: &str, is_state: bool) -> i64 {
+        let Some(levels) = self.state_event("m.room.power_levels", "") else {
+            return 0;
+        };
+        let (default_key, default) = if is_state {
+            ("state_default", 50)
+        } else {
+            ("events_default", 0)
+        };
+        levels
+            .content
+            .get("events")
+            .and_then(|events| events.get(kind))
+            .or_else(|| levels.content.get(default_key))
+            .and_then(Value::as_i64)
+            .unwrap_or(default)
+    }
+
     /// The membership of `user_id` after each event, as a list parallel to `events`
     /// (`leave` before they have any member event).
     pub fn membership_timeline(&self, user_id: &str) -> Vec<&str> {
