@@ -16,6 +16,29 @@ use super::error::{ApiError, Outcome, Reply};
 use super::history::{History, filter_query, limit_query};
 use super::state::State;
 use super::sync::stream_token;
+use super::sync_filter::EventFilter;
+
+/// The readable events passing `filter` just before event `index` (newest first) and
+/// just after it (oldest first), `limit` in all, half of it before.
+fn surrounding(
+    history: &History,
+    index: usize,
+    limit: usize,
+    filter: &EventFilter,
+) -> (Vec<usize>, Vec<usize>) {
+    let before_limit = limit / 2;
+    let readable = history.indices();
+    let before = (readable.start..index)
+        .rev()
+        .filter(|&i| history.allows(filter, i))
+        .take(before_limit)
+        .collect();
+    let after = (index + 1..readable.end)
+        .filter(|&i| history.allows(filter, i))
+        .take(limit - before_limit)
+        .collect();
+    (before, after)
+}
 
 /// `GET /rooms/{roomId}/context/{eventId}`: the event with the events and state around it.
 pub fn get_context(state: &mut State, call: &Call) -> Outcome {
@@ -26,17 +49,7 @@ pub fn get_context(state: &mut State, call: &Call) -> Outcome {
     let index = history
         .find(call.param(1))
         .ok_or_else(|| ApiError::not_found("Event not found."))?;
-    let before_limit = limit / 2;
-    let readable = history.indices();
-    let before: Vec<usize> = (readable.start..index)
-        .rev()
-        .filter(|&i| history.allows(&filter, i))
-        .take(before_limit)
-        .collect();
-    let after: Vec<usize> = (index + 1..readable.end)
-        .filter(|&i| history.allows(&filter, i))
-        .take(limit - before_limit)
-        .collect();
+    let (before, after) = surrounding(&history, index, limit, &filter);
     let oldest = before.last().copied().unwrap_or(index);
     let newest = after.last().copied().unwrap_or(index);
     let events = |indices: Vec<usize>| -> Vec<Value> {

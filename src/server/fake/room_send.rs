@@ -8,9 +8,9 @@
 //! repeating a send answers the first event id and sends nothing. State keys that are
 //! user ids must be the sender's own, and a room has one `m.room.create`. An
 //! `m.room.member` state event is a membership change under the rules of the membership
-//! endpoints (`invite`, `join`, `knock`, `leave`; a ban or a kick is refused), with the
-//! rest of the content kept beside `membership`; it answers the id of the member event
-//! in force afterwards.
+//! endpoints (`invite`, `join`, `knock`, `leave`; a ban or a kick is refused), for the
+//! user id in the state key, with the rest of the content kept beside `membership`; it
+//! answers the id of the member event in force afterwards.
 
 use serde_json::{Map, Value, json};
 
@@ -18,6 +18,7 @@ use super::auth;
 use super::call::Call;
 use super::error::{ApiError, Outcome, Reply};
 use super::event::NewEvent;
+use super::ids;
 use super::membership::{MembershipChange, change_membership};
 use super::state::{State, TransactionKey};
 
@@ -82,6 +83,11 @@ fn put_member(
     target: &str,
     mut content: Map<String, Value>,
 ) -> Outcome {
+    if ids::parse_user_id(target).is_none() {
+        return Err(ApiError::invalid_param(format!(
+            "The state key of m.room.member must be a user id, not '{target}'"
+        )));
+    }
     let membership = match content.remove("membership") {
         Some(Value::String(membership)) => membership,
         _ => return Err(ApiError::bad_json("'membership' must be a string")),
@@ -280,7 +286,8 @@ mod tests {
     #[tokio::test]
     async fn member_state_events_are_membership_changes() {
         // An invite through PUT state keeps is_direct and reads back as the member event
-        // whose id it answered; a ban and a body without membership are refused.
+        // whose id it answered; a ban, a body without membership and a state key that is
+        // no user id are refused.
         let (client, alice, bob) = Client::start_with_pair().await;
         let room_id = client.create_room(&alice, json!({})).await;
         let member = format!("m.room.member/{}", encode(&bob.user_id));
@@ -297,5 +304,9 @@ mod tests {
         assert_eq!(status, 400);
         let (status, reply) = put_state(&client, &alice, &room_id, &member, json!({})).await;
         assert_error(status, &reply, 400, "M_BAD_JSON");
+        let invite = json!({ "membership": "invite" });
+        let not_a_user = "m.room.member/bob";
+        let (status, reply) = put_state(&client, &alice, &room_id, not_a_user, invite).await;
+        assert_error(status, &reply, 400, "M_INVALID_PARAM");
     }
 }
