@@ -1,12 +1,13 @@
 //! An in-process, stateful, specification-conformant Matrix homeserver built on
 //! `wiremock`: the harness's offline target and self-test.
 //!
-//! It serves registration and login, room creation and membership, room state,
-//! `/sync` with filters, global and per-room account data, and push rules, under
-//! `/_matrix/client/v3/` (and `/_matrix/client/r0/`). Every room event, account-data
-//! write and push rule change takes the next position in one global stream, which
-//! `/sync` tokens encode. Anything else gets 404 `M_UNRECOGNIZED` (405 for a known path
-//! asked with the wrong method).
+//! It serves registration and login, room creation and membership, room state, the
+//! reads of room history (`/members`, `/messages`, `/context`, `/event`), sending
+//! message and state events, `/sync` with filters, global and per-room account data,
+//! and push rules, under `/_matrix/client/v3/` (and `/_matrix/client/r0/`). Every room
+//! event, account-data write and push rule change takes the next position in one
+//! global stream, which the `/sync` and `/messages` tokens encode. Anything else gets
+//! 404 `M_UNRECOGNIZED` (405 for a known path asked with the wrong method).
 //!
 //! [`FakeHomeserver::start_with`] runs it with one [`Deviation`] from its conformant
 //! behaviour: a fault that breaks one claim, or a variant the specification allows
@@ -15,18 +16,24 @@
 mod account_data;
 mod auth;
 mod call;
+mod context;
 mod create_room;
 mod error;
 mod event;
 mod filter;
+mod history;
 mod ids;
 mod knock;
 mod login;
+mod members;
 mod membership;
+mod messages;
 pub mod profile;
 mod push_rules;
 mod register;
 mod room;
+mod room_event;
+mod room_send;
 mod room_state;
 mod router;
 mod state;
@@ -99,6 +106,34 @@ const ENDPOINTS: &[(Route, Handler)] = &[
     (
         Route::client("GET", "rooms/{}/state/{}/{}"),
         room_state::get_state_event,
+    ),
+    (
+        Route::client("PUT", "rooms/{}/state/{}"),
+        room_send::put_state,
+    ),
+    (
+        Route::client("PUT", "rooms/{}/state/{}/{}"),
+        room_send::put_state,
+    ),
+    (
+        Route::client("PUT", "rooms/{}/send/{}/{}"),
+        room_send::put_send,
+    ),
+    (
+        Route::client("GET", "rooms/{}/members"),
+        members::get_members,
+    ),
+    (
+        Route::client("GET", "rooms/{}/messages"),
+        messages::get_messages,
+    ),
+    (
+        Route::client("GET", "rooms/{}/context/{}"),
+        context::get_context,
+    ),
+    (
+        Route::client("GET", "rooms/{}/event/{}"),
+        room_event::get_event,
     ),
     (Route::client("GET", "sync"), sync::get_sync),
     (Route::client("POST", "user/{}/filter"), filter::post_filter),

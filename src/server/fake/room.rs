@@ -252,6 +252,39 @@ impl Room {
         Value::Object(object)
     }
 
+    /// Events `indices` in full, with `room_id`, as state reads serve them.
+    pub fn state_events(
+        &self,
+        indices: impl IntoIterator<Item = usize>,
+        now: u64,
+        deviation: Option<Deviation>,
+    ) -> Vec<Value> {
+        indices
+            .into_iter()
+            .map(|index| self.client_event(index, now, true, None, deviation))
+            .collect()
+    }
+
+    /// The power level needed to send an event of type `kind`: its entry in `events`,
+    /// else `state_default` (state events) or `events_default` (message events).
+    pub fn required_event_level(&self, kind: &str, is_state: bool) -> i64 {
+        let Some(levels) = self.state_event("m.room.power_levels", "") else {
+            return 0;
+        };
+        let (default_key, default) = if is_state {
+            ("state_default", 50)
+        } else {
+            ("events_default", 0)
+        };
+        levels
+            .content
+            .get("events")
+            .and_then(|events| events.get(kind))
+            .or_else(|| levels.content.get(default_key))
+            .and_then(Value::as_i64)
+            .unwrap_or(default)
+    }
+
     /// The membership of `user_id` after each event, as a list parallel to `events`
     /// (`leave` before they have any member event).
     pub fn membership_timeline(&self, user_id: &str) -> Vec<&str> {
@@ -268,4 +301,16 @@ impl Room {
             })
             .collect()
     }
+}
+
+/// The timeline form of a client event, as `/sync` timelines, `/messages`, `/context`
+/// and `/event` serve it: unchanged, except that a server running with
+/// [`Deviation::FlagMissingFromTimeline`] serves it without `is_direct`.
+pub fn timeline_form(mut event: Value, deviation: Option<Deviation>) -> Value {
+    if deviation == Some(Deviation::FlagMissingFromTimeline)
+        && let Some(content) = event["content"].as_object_mut()
+    {
+        content.remove("is_direct");
+    }
+    event
 }

@@ -16,7 +16,7 @@ use super::room::Room;
 use super::state::State;
 
 /// The room and the indices of the state events `user_id` may read in it.
-fn readable_state<'a>(
+pub fn readable_state<'a>(
     state: &'a State,
     room_id: &str,
     user_id: &str,
@@ -44,11 +44,7 @@ fn readable_state<'a>(
 pub fn get_state(state: &mut State, call: &Call) -> Outcome {
     let session = auth::authenticate(state, call)?;
     let (room, indices) = readable_state(state, call.param(0), &session.user_id)?;
-    let now = now_ms();
-    let events: Vec<Value> = indices
-        .into_iter()
-        .map(|index| room.client_event(index, now, true, None, state.deviation))
-        .collect();
+    let events = room.state_events(indices, now_ms(), state.deviation);
     Ok(Reply::ok(Value::Array(events)))
 }
 

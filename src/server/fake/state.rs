@@ -1,6 +1,7 @@
 //! The fake homeserver's data model: accounts, access tokens, registration sessions,
-//! rooms, room aliases, account data, filters, push rules, and the global stream of
-//! positions that every room event, account-data write and push rule change advances.
+//! rooms, room aliases, account data, filters, push rules, sent transactions, and the
+//! global stream of positions that every room event, account-data write and push rule
+//! change advances.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -83,6 +84,21 @@ pub struct UserAccountData {
     pub rooms: BTreeMap<String, BTreeMap<String, AccountDataEntry>>,
 }
 
+/// The scope of a transaction id: one device, one request path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TransactionKey {
+    /// The user sending.
+    pub user_id: String,
+    /// The device sending.
+    pub device_id: String,
+    /// The room sent to.
+    pub room_id: String,
+    /// The event type sent.
+    pub kind: String,
+    /// The client's transaction id.
+    pub txn_id: String,
+}
+
 /// Everything the fake homeserver knows.
 #[derive(Debug)]
 pub struct State {
@@ -108,6 +124,8 @@ pub struct State {
     pub filters: HashMap<String, Vec<Value>>,
     /// Users' own push rules by user id.
     pub push_rules: PushRuleStore,
+    /// Event ids of the events sent with a transaction id.
+    pub transactions: HashMap<TransactionKey, String>,
 }
 
 impl State {
@@ -127,6 +145,7 @@ impl State {
             account_data: HashMap::new(),
             filters: HashMap::new(),
             push_rules: PushRuleStore::new(),
+            transactions: HashMap::new(),
         }
     }
 

@@ -28,7 +28,8 @@ pub fn stream_token(position: u64) -> String {
     format!("s{position}")
 }
 
-fn parse_stream_token(token: &str) -> Result<u64, ApiError> {
+/// The stream position of a token; 400 `M_UNKNOWN` when it is not one.
+pub fn parse_stream_token(token: &str) -> Result<u64, ApiError> {
     token
         .strip_prefix('s')
         .and_then(|digits| digits.parse().ok())

@@ -188,6 +188,13 @@ impl EventFilter {
     }
 }
 
+/// A `RoomEventFilter` given as JSON text, as `/messages` and `/context` take it.
+pub fn room_event_filter(text: &str) -> Result<EventFilter, ApiError> {
+    let definition: Value =
+        serde_json::from_str(text).map_err(|_| ApiError::not_json("Invalid filter JSON"))?;
+    EventFilter::parse(Some(&definition), "filter", true)
+}
+
 /// The `room` part of a filter.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoomFilter {

@@ -9,7 +9,7 @@
 use serde_json::{Map, Value, json};
 
 use super::profile::Deviation;
-use super::room::Room;
+use super::room::{Room, timeline_form};
 use super::state::State;
 use super::sync_account_data::room_account_data;
 use super::sync_filter::SyncFilter;
@@ -150,19 +150,14 @@ fn room_window(
     let events: Vec<Value> = timeline
         .iter()
         .map(|&index| {
-            let mut event = room.client_event(
+            let event = room.client_event(
                 index,
                 request.now_ms,
                 false,
                 Some(memberships[index]),
                 state.deviation,
             );
-            if state.deviates(Deviation::FlagMissingFromTimeline)
-                && let Some(content) = event["content"].as_object_mut()
-            {
-                content.remove("is_direct");
-            }
-            event
+            timeline_form(event, state.deviation)
         })
         .collect();
     RoomWindow {

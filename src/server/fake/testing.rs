@@ -45,7 +45,83 @@ pub fn assert_error(status: u16, reply: &Value, expected_status: u16, errcode: &
     );
 }
 
+/// The `key` field of each event in a list, in order (`null` where it is absent).
+pub fn each(events: &Value, key: &str) -> Vec<Value> {
+    events
+        .as_array()
+        .map(|events| events.iter().map(|event| event[key].clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The fields every read of an event must serve alike.
+const EVENT_FIELDS: [&str; 6] = [
+    "event_id",
+    "type",
+    "state_key",
+    "sender",
+    "content",
+    "origin_server_ts",
+];
+
+/// Asserts that two reads serve the same event: the same id, type, state key, sender,
+/// content and timestamp.
+pub fn assert_same_event(read: &Value, expected: &Value) {
+    for field in EVENT_FIELDS {
+        assert_eq!(
+            read[field], expected[field],
+            "{field}: {read} vs {expected}"
+        );
+    }
+}
+
 impl Client {
+    /// Starts a fake running with `deviation` (if any), registers `alice` and `bob`,
+    /// and has alice create a direct chat inviting bob; returns the room id last.
+    pub async fn start_with_direct_chat(
+        deviation: Option<Deviation>,
+    ) -> (Client, Account, Account, String) {
+        let client = Client::start_with(deviation).await;
+        let alice = client.register("alice").await;
+        let bob = client.register("bob").await;
+        let body = json!({ "invite": [bob.user_id], "is_direct": true });
+        let room_id = client.create_room(&alice, body).await;
+        (client, alice, bob, room_id)
+    }
+
+    /// The events of a room `account` may read, oldest first, as `/messages` pages them.
+    pub async fn room_events(&self, account: &Account, room_id: &str) -> Vec<Value> {
+        let path = format!("rooms/{}/messages?dir=f&limit=1000", encode(room_id));
+        let (status, page) = self.get(&path, &account.token).await;
+        assert_eq!(status, 200, "{page}");
+        page["chunk"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Asserts that `GET path` is refused to each of `accounts` with `status` and
+    /// `errcode`.
+    pub async fn assert_refused(
+        &self,
+        path: &str,
+        accounts: &[&Account],
+        status: u16,
+        errcode: &str,
+    ) {
+        for account in accounts {
+            let (actual, reply) = self.get(path, &account.token).await;
+            assert_error(actual, &reply, status, errcode);
+        }
+    }
+
+    /// `POST /rooms/{roomId}/{action}` with an empty body, e.g. `join` or `leave`.
+    pub async fn room_action(
+        &self,
+        account: &Account,
+        room_id: &str,
+        action: &str,
+    ) -> (u16, Value) {
+        let path = format!("rooms/{}/{action}", encode(room_id));
+        self.post(&path, &account.token, json!({})).await
+    }
+
     /// Starts a fake, a client for it, and registers `alice` and `bob`.
     pub async fn start_with_pair() -> (Client, Account, Account) {
         let client = Client::start().await;
