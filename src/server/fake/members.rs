@@ -12,6 +12,7 @@ use super::auth;
 use super::call::Call;
 use super::error::{ApiError, Outcome, Reply};
 use super::event::now_ms;
+use super::profile::Deviation;
 use super::room_state::readable_state;
 use super::state::State;
 
@@ -65,7 +66,14 @@ pub fn get_members(state: &mut State, call: &Call) -> Outcome {
             .membership()
             .is_some_and(|membership| filter.admits(membership))
     });
-    let chunk = room.state_events(members, now_ms(), state.deviation);
+    let mut chunk = room.state_events(members, now_ms(), state.deviation);
+    if state.deviates(Deviation::MembersFlagDropped) {
+        for event in &mut chunk {
+            if let Some(content) = event["content"].as_object_mut() {
+                content.remove("is_direct");
+            }
+        }
+    }
     Ok(Reply::ok(json!({ "chunk": chunk })))
 }
 

@@ -17,6 +17,7 @@ use super::auth;
 use super::call::Call;
 use super::error::{ApiError, Outcome, Reply};
 use super::history::{History, filter_query, limit_query};
+use super::profile::Deviation;
 use super::state::State;
 use super::sync::{parse_stream_token, stream_token};
 
@@ -138,9 +139,16 @@ pub fn get_messages(state: &mut State, call: &Call) -> Outcome {
         body.insert("end".into(), json!(end));
     }
     body.insert("start".into(), json!(start));
+    let without_state_key = state.deviates(Deviation::MessagesWithoutStateKey);
     let events: Vec<Value> = chunk
         .into_iter()
         .map(|index| history.event(index))
+        .map(|mut event| {
+            if without_state_key && let Some(event) = event.as_object_mut() {
+                event.remove("state_key");
+            }
+            event
+        })
         .collect();
     body.insert("chunk".into(), Value::Array(events));
     Ok(Reply::ok(Value::Object(body)))

@@ -65,6 +65,10 @@ profiles! {
         "is_direct is honoured only together with the trusted_private_chat preset; other direct rooms invite plainly";
     FlagFirstInviteeOnly: "flag-first-invitee-only", fault("dm.create-room.invitees-flagged"),
         "only the first of several invitees gets is_direct; the others are invited plainly";
+    MembersFlagDropped: "members-flag-dropped", fault("dm.create-room.invitees-flagged"),
+        "/members rebuilds each member event from its membership and display name, dropping is_direct";
+    MessagesWithoutStateKey: "messages-without-state-key", fault("events.one-id-one-event"),
+        "/messages serves every event as a message event, so the state events in its chunk lose their state_key";
     FlagMissingFromTimeline: "flag-missing-from-timeline", fault("dm.create-room.invitees-flagged"),
         "is_direct is kept beside the membership and added only when state is read, so the invite in the timeline lacks it";
     InviteStateFlagStripped: "invite-state-flag-stripped", fault("dm.invitee.flag-in-invite-state"),

@@ -19,6 +19,7 @@ use super::{Deviation, profiles};
 enum Scenario {
     CreateRoomFlags,
     TimelineFlag,
+    Reads,
     InviteState,
     JoinPrevContent,
     MemberUnsigned,
@@ -68,6 +69,7 @@ fn scenario(deviation: Deviation) -> Scenario {
         | D::PlainInviteListTruncated
         | D::InitialStateDropsFlag => S::CreateRoomFlags,
         D::FlagMissingFromTimeline => S::TimelineFlag,
+        D::MembersFlagDropped | D::MessagesWithoutStateKey => S::Reads,
         D::InviteStateFlagStripped
         | D::InviteStateFlagInitialOnly
         | D::InviteStateWithoutCreate
@@ -133,6 +135,7 @@ impl Scenario {
         match self {
             Scenario::CreateRoomFlags => dm::create_room_flags(client).await,
             Scenario::TimelineFlag => dm::timeline_flag(client).await,
+            Scenario::Reads => dm::reads(client).await,
             Scenario::InviteState => dm::invite_state(client).await,
             Scenario::JoinPrevContent => dm::join_prev_content(client).await,
             Scenario::MemberUnsigned => dm::member_unsigned(client).await,

@@ -32,6 +32,34 @@ pub async fn create_room_flags(client: &Client) -> Value {
     Value::Array(flags)
 }
 
+/// The invite of a direct chat as `/members` and `/messages` serve it: its flag and state key.
+pub async fn reads(client: &Client) -> Value {
+    let (alice, bob) = (client.register("alice").await, client.register("bob").await);
+    let body = json!({ "is_direct": true, "invite": [bob.user_id] });
+    let room_id = client.create_room(&alice, body).await;
+    let room = encode(&room_id);
+    let (_, members) = client
+        .get(&format!("rooms/{room}/members"), &alice.token)
+        .await;
+    let (_, messages) = client
+        .get(&format!("rooms/{room}/messages?dir=b"), &alice.token)
+        .await;
+    let invite = |chunk: &Value| {
+        chunk.as_array().and_then(|events| {
+            events
+                .iter()
+                .find(|e| e["content"]["membership"] == "invite")
+                .cloned()
+        })
+    };
+    let listed = invite(&members["chunk"]).unwrap_or_default();
+    let timeline = invite(&messages["chunk"]).unwrap_or_default();
+    json!([
+        listed["content"]["is_direct"],
+        timeline["state_key"] == json!(bob.user_id)
+    ])
+}
+
 /// `is_direct` of the invite in the creator's timeline of a direct chat.
 pub async fn timeline_flag(client: &Client) -> Value {
     let (alice, bob) = (client.register("alice").await, client.register("bob").await);
