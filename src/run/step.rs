@@ -7,7 +7,7 @@ use crate::case::{Action, Body, Step};
 use crate::matcher::{select, short};
 use crate::redact::redacted;
 use crate::server::{Homeserver, Payload, Response, TargetError};
-use crate::snapshot::{Normaliser, SnapshotContext, check, project};
+use crate::snapshot::{Normaliser, SnapshotContext, arranged, check, project};
 use crate::verdict::Problem;
 
 /// Why a step did not succeed.
@@ -202,15 +202,13 @@ fn judge_response(
             found: reason,
         })
         .and_then(|projected| {
-            check(
-                scope.snapshots,
-                &spec.name,
-                &scope.normaliser.normalise(&projected),
-            )
-            .map_err(|mismatch| Problem::Snapshot {
-                file: mismatch.file.display().to_string(),
-                diff: mismatch.diff,
-                produced: mismatch.produced,
+            let normalised = scope.normaliser.normalise(&projected);
+            check(scope.snapshots, &spec.name, &arranged(&normalised, &[])).map_err(|mismatch| {
+                Problem::Snapshot {
+                    file: mismatch.file.display().to_string(),
+                    diff: mismatch.diff,
+                    produced: mismatch.produced,
+                }
             })
         });
         charge(&step.checks, compared.err().into_iter().collect());
