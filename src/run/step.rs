@@ -203,12 +203,20 @@ fn judge_response(
         })
         .and_then(|projected| {
             let normalised = scope.normaliser.normalise(&projected);
-            check(scope.snapshots, &spec.name, &arranged(&normalised, &[])).map_err(|mismatch| {
-                Problem::Snapshot {
-                    file: mismatch.file.display().to_string(),
-                    diff: mismatch.diff,
-                    produced: mismatch.produced,
-                }
+            let unordered: Vec<String> = spec
+                .unordered
+                .iter()
+                .map(|p| scope.vars.pointer(p))
+                .collect();
+            check(
+                scope.snapshots,
+                &spec.name,
+                &arranged(&normalised, &unordered),
+            )
+            .map_err(|mismatch| Problem::Snapshot {
+                file: mismatch.file.display().to_string(),
+                diff: mismatch.diff,
+                produced: mismatch.produced,
             })
         });
         charge(&step.checks, compared.err().into_iter().collect());
