@@ -29,6 +29,7 @@ mod register;
 mod room;
 mod room_state;
 mod router;
+mod shuffle;
 mod state;
 mod sync;
 mod sync_account_data;
