@@ -6,6 +6,8 @@ use crate::case::Home;
 
 /// Keys whose values are volatile and dropped: timestamps and ages.
 const DROPPED_KEYS: &[&str] = &["origin_server_ts", "age", "ts"];
+/// At most this many rounds number the new ids of one value, so that many ids alike cost little.
+const ROUNDS: usize = 16;
 /// Keys whose values are masked: tokens and device ids.
 const MASKED_KEYS: &[&str] = &[
     "next_batch",
@@ -34,6 +36,7 @@ const MASKED_KEYS: &[&str] = &[
 /// shares its places with another (ids alike in everything but their names), the first one met
 /// is numbered, by a walk that takes object keys by their normalised text and array elements by
 /// their shape, ties in document order; for such interchangeable ids the choice changes nothing.
+/// After [`ROUNDS`] rounds the ids left are numbered at once, in that order.
 #[derive(Debug, Default, Clone)]
 pub struct Normaliser {
     actors: Vec<(String, String)>,
@@ -134,9 +137,10 @@ impl Normaliser {
 
     /// Numbers the room and event ids of `value` not numbered yet, in the order of their places:
     /// in rounds, each numbering the ids whose places no other new id shares (or, when every one
-    /// shares them, the first met), since a number given can tell apart the places of the rest.
+    /// shares them, the first met), since a number given can tell apart the places of the rest;
+    /// the last of [`ROUNDS`] numbers all that are left.
     fn number_new_ids(&mut self, value: &Value) {
-        loop {
+        for round in 1..=ROUNDS {
             let found = self.sorted_places(value);
             let Some((first, _)) = found.first() else {
                 return;
@@ -150,7 +154,9 @@ impl Normaliser {
                 })
                 .map(|(_, (id, _))| id)
                 .collect();
-            let chosen = if distinct.is_empty() {
+            let chosen = if round == ROUNDS {
+                found.iter().map(|(id, _)| id).collect()
+            } else if distinct.is_empty() {
                 vec![first]
             } else {
                 distinct
@@ -185,6 +191,7 @@ impl Normaliser {
             Value::Array(items) => {
                 let mut elements: Vec<(String, &Value)> = items
                     .iter()
+                    .filter(|item| self.holds_new_id(item))
                     .map(|item| (format!("{at}/{:016x}", digest(&self.shape(item))), item))
                     .collect();
                 elements.sort_by(|a, b| a.0.cmp(&b.0));
@@ -200,8 +207,10 @@ impl Normaliser {
                     .collect();
                 entries.sort_by(|a, b| a.0.cmp(&b.0));
                 for (here, key, item) in entries {
-                    let shaped = format!("{here}={:016x}", digest(&self.shape(item)));
-                    self.place(key, &shaped, found);
+                    if self.is_new_id(key) {
+                        let shaped = format!("{here}={:016x}", digest(&self.shape(item)));
+                        self.place(key, &shaped, found);
+                    }
                     if !is_masked(key, item) {
                         self.places(item, &here, found);
                     }
@@ -219,6 +228,18 @@ impl Normaliser {
         match found.iter_mut().find(|(id, _)| id == s) {
             Some((_, places)) => places.push(at.to_string()),
             None => found.push((s.to_string(), vec![at.to_string()])),
+        }
+    }
+
+    /// Whether `value` holds a room or event id without a number, as a value or a key.
+    fn holds_new_id(&self, value: &Value) -> bool {
+        match value {
+            Value::String(s) => self.is_new_id(s),
+            Value::Array(items) => items.iter().any(|item| self.holds_new_id(item)),
+            Value::Object(map) => map
+                .iter()
+                .any(|(key, item)| self.is_new_id(key) || self.holds_new_id(item)),
+            _ => false,
         }
     }
 
@@ -467,6 +488,19 @@ mod tests {
         assert_eq!(
             first,
             r#"[{"event_id":"[event:1]","room_id":"[room:2]"},{"event_id":"[event:2]","room_id":"[room:1]"}]"#
+        );
+    }
+
+    #[test]
+    fn many_ids_alike_are_all_numbered() {
+        // Proves the last round numbers every id left, so no new id stays without a number.
+        let rooms: Vec<String> = (0..40).map(|i| format!("!r{i}:hs")).collect();
+        let mut n = Normaliser::new();
+        let value = n.normalise(&json!({"@mxc-1-bob:hs": rooms}));
+        let shown = value.to_string();
+        assert!(
+            shown.contains("[room:40]") && !shown.contains("[room]"),
+            "{shown}"
         );
     }
 
