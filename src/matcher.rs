@@ -146,6 +146,72 @@ pub fn select(value: &Value, pointer: &str) -> Option<Value> {
     ))
 }
 
+/// `value` with the keys of every object in sorted order, for text that does not depend on key order.
+pub fn sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(key, item)| (key.clone(), sorted_keys(item)))
+                    .collect(),
+            )
+        }
+        other => other.clone(),
+    }
+}
+
+/// `value` in a form that does not depend on order where order carries no meaning: keys sorted,
+/// and each array at one of the `unordered` pointers (`*` segments as in [`select`]) sorted by the
+/// text of its elements, so two values equal as multisets there come out equal.
+pub fn canonical(value: &Value, unordered: &[String]) -> Value {
+    let mut pointers: Vec<&String> = unordered.iter().collect();
+    pointers.sort_by_key(|pointer| std::cmp::Reverse(pointer.matches('/').count()));
+    let mut out = value.clone();
+    for pointer in pointers {
+        sort_arrays_at(&mut out, pointer);
+    }
+    sorted_keys(&out)
+}
+
+/// Sorts every array at `pointer` in `value` by the key-sorted text of its elements.
+fn sort_arrays_at(value: &mut Value, pointer: &str) {
+    let Some(rest) = pointer.strip_prefix('/') else {
+        if let Value::Array(items) = value {
+            items.sort_by_cached_key(|item| sorted_keys(item).to_string());
+        }
+        return;
+    };
+    let (segment, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match value {
+        Value::Array(items) if segment == "*" => {
+            items.iter_mut().for_each(|item| sort_arrays_at(item, tail));
+        }
+        Value::Array(items) => {
+            if let Some(item) = segment.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                sort_arrays_at(item, tail);
+            }
+        }
+        Value::Object(map) if segment == "*" => {
+            map.values_mut().for_each(|item| sort_arrays_at(item, tail));
+        }
+        Value::Object(map) => {
+            if let Some(item) = map.get_mut(&unescape(segment)) {
+                sort_arrays_at(item, tail);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A JSON pointer reference token as the key it stands for (RFC 6901: `~1` → `/`, `~0` → `~`).
+fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
 /// A compact rendering of a value, cut to a readable length.
 pub fn short(value: &Value) -> String {
     let text = value.to_string();
@@ -225,6 +291,40 @@ mod tests {
             &json!([{"type": "c"}]),
             ArrayMatch::Contains
         ));
+    }
+
+    #[test]
+    fn canonical_sorts_keys_and_the_arrays_it_is_told_of_only() {
+        // Proves unordered arrays compare as multisets and keys never matter, while other arrays keep their order.
+        let a =
+            json!({"@b:x": ["!2:x", "!1:x"], "@c:x": [{"k": 1, "j": 2}, {"j": 0}], "n": [2, 1]});
+        let b =
+            json!({"n": [2, 1], "@c:x": [{"j": 0}, {"j": 2, "k": 1}], "@b:x": ["!1:x", "!2:x"]});
+        let unordered = ["/*".to_string()];
+        assert_eq!(
+            canonical(&a, &unordered).to_string(),
+            canonical(&b, &unordered).to_string()
+        );
+        let other =
+            json!({"n": [1, 2], "@c:x": [{"j": 0}, {"j": 2, "k": 1}], "@b:x": ["!1:x", "!2:x"]});
+        assert_ne!(
+            canonical(&a, &["/@b:x".into(), "/@c:x".into()]),
+            canonical(&other, &unordered)
+        );
+        assert_ne!(canonical(&a, &[]), canonical(&b, &[]));
+    }
+
+    #[test]
+    fn canonical_sorts_nested_arrays_inside_unordered_ones() {
+        // Proves deeper pointers are sorted before the arrays holding them, so nesting does not defeat the sort.
+        let a = json!({"l": [{"r": [2, 1]}, {"r": [0]}]});
+        let b = json!({"l": [{"r": [0]}, {"r": [1, 2]}]});
+        let unordered = ["/l".to_string(), "/l/*/r".to_string()];
+        assert_eq!(canonical(&a, &unordered), canonical(&b, &unordered));
+        assert_ne!(
+            canonical(&a, &unordered[..1]),
+            canonical(&b, &unordered[..1])
+        );
     }
 
     #[test]

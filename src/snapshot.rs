@@ -6,4 +6,4 @@ pub mod project;
 
 pub use assert::{SnapshotContext, SnapshotMismatch, check, quiet_mismatch_panics};
 pub use normalise::Normaliser;
-pub use project::project;
+pub use project::{arranged, project};

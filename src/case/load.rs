@@ -719,6 +719,13 @@ impl Validator<'_> {
             self.check_pointer(pointer, defined)?;
         }
         let status = raw.status.map(|s| self.status(s)).transpose()?;
+        if let (Some(list), None) = (&raw.unordered, &raw.exact) {
+            return Err(self.invalid(
+                &list.referenced,
+                "`unordered` names the arrays of `exact` whose elements may come in any order; this block has no `exact`",
+            ));
+        }
+        let unordered = self.unordered(raw.unordered, defined)?;
         let only_keys = match raw.only_keys {
             Some(map) => self.pointer_keys("only_keys", map, defined)?,
             None => Vec::new(),
@@ -775,7 +782,37 @@ impl Validator<'_> {
             excludes: raw.excludes.map(|v| v.value),
             absent: raw.absent.into_iter().map(|p| p.value).collect(),
             arrays: raw.arrays,
+            unordered,
         })
+    }
+
+    /// `unordered`: JSON pointer templates to arrays, where a `*` segment stands for every
+    /// element of an array or every value of an object.
+    fn unordered(
+        &self,
+        raw: Option<Spanned<Vec<Spanned<String>>>>,
+        defined: &[String],
+    ) -> Result<Vec<String>, LoadError> {
+        let pointers = raw.map(|list| list.value).unwrap_or_default();
+        let mut out = Vec::new();
+        for pointer in pointers {
+            self.check_pointer(&pointer, defined)?;
+            let starred = pointer
+                .value
+                .split('/')
+                .find(|s| s.contains('*') && *s != "*");
+            if let Some(segment) = starred {
+                return Err(self.invalid(
+                    &pointer.referenced,
+                    format!(
+                        "`unordered` takes JSON pointers whose `*` segments stand alone, as in `/*` or `/events/*/content`; `{segment}` in `{}` is not one",
+                        pointer.value
+                    ),
+                ));
+            }
+            out.push(pointer.value);
+        }
+        Ok(out)
     }
 
     /// `status`: one HTTP status, a list of them, or `any`.
@@ -858,6 +895,7 @@ impl Validator<'_> {
             select: raw.select.map(|s| s.value),
             filter: raw.filter.map(|f| f.value),
             fields: raw.fields,
+            unordered: self.unordered(raw.unordered, defined)?,
         })
     }
 

@@ -224,6 +224,9 @@ pub struct Expect {
     pub types: Vec<(String, JsonType)>,
     /// How arrays in `body` and `excludes` are matched.
     pub arrays: ArrayMatch,
+    /// JSON pointer templates (`*` for every element or value) to the arrays of `exact` whose
+    /// elements may come in any order: compared as multisets.
+    pub unordered: Vec<String>,
 }
 
 /// The statuses an `expect` block accepts.
@@ -311,6 +314,9 @@ pub struct SnapshotSpec {
     pub filter: Option<Value>,
     /// Dotted field paths kept from each selected object; everything when empty.
     pub fields: Vec<String>,
+    /// JSON pointer templates (`*` for every element or value) to arrays of the projection whose
+    /// elements may come in any order: sorted before the comparison.
+    pub unordered: Vec<String>,
 }
 
 impl Step {

@@ -130,6 +130,7 @@ pub(super) struct RawExpect {
     pub types: Option<Spanned<BTreeMap<String, JsonType>>>,
     #[serde(default)]
     pub arrays: ArrayMatch,
+    pub unordered: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// An `every` rule as written.
@@ -161,6 +162,7 @@ pub(super) struct RawSnapshot {
     pub filter: Option<Spanned<Value>>,
     #[serde(default)]
     pub fields: Vec<String>,
+    pub unordered: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// One string or a list of them.

@@ -6,7 +6,7 @@ use super::vars::Vars;
 use crate::case::Expect;
 use crate::case::model::Every;
 use crate::case::model::JsonType;
-use crate::matcher::{ArrayMatch, Mismatch, contains, short};
+use crate::matcher::{ArrayMatch, Mismatch, canonical, contains, short};
 use crate::server::Response;
 use crate::verdict::Problem;
 
@@ -70,14 +70,12 @@ pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<Proble
         found.push(from_mismatch("", mismatch));
     }
     if let Some(exact) = &expect.exact {
-        let exact = vars.value(exact);
-        if exact != response.body {
-            found.push(body(
-                "",
-                &format!("exactly {}", short(&exact)),
-                short(&response.body),
-            ));
-        }
+        found.extend(exact_problem(
+            exact,
+            &expect.unordered,
+            &response.body,
+            vars,
+        ));
     }
     if let Some(excludes) = &expect.excludes {
         let excludes = vars.value(excludes);
@@ -121,6 +119,32 @@ pub fn problems(expect: &Expect, response: &Response, vars: &Vars) -> Vec<Proble
         }
     }
     found
+}
+
+/// How `answer` departs from `exact`, where the arrays at the `unordered` pointer templates may
+/// come in any order; both sides are shown with sorted keys and those arrays sorted.
+fn exact_problem(
+    exact: &Value,
+    unordered: &[String],
+    answer: &Value,
+    vars: &Vars,
+) -> Option<Problem> {
+    let unordered: Vec<String> = unordered.iter().map(|p| vars.pointer(p)).collect();
+    let wanted = canonical(&vars.value(exact), &unordered);
+    let found = canonical(answer, &unordered);
+    if wanted == found {
+        return None;
+    }
+    let in_any_order = if unordered.is_empty() {
+        String::new()
+    } else {
+        format!(" (the arrays at {} in any order)", unordered.join(", "))
+    };
+    Some(body(
+        "",
+        &format!("exactly {}{in_any_order}", short(&wanted)),
+        short(&found),
+    ))
 }
 
 /// Where an `every` rule breaks: each picked element that does not contain the required subset.
@@ -393,5 +417,42 @@ mod tests {
             .len(),
             1
         );
+    }
+
+    #[test]
+    fn exact_takes_the_unordered_arrays_as_multisets() {
+        // Proves `unordered` makes room lists order-free but still counts and compares their elements.
+        let mut vars = Vars::default();
+        vars.set("bob", json!("@b:hs"));
+        let expect = Expect {
+            exact: Some(json!({"${bob}": ["!1:hs", "!2:hs"], "@c:hs": ["!3:hs"]})),
+            unordered: vec!["/*".into()],
+            ..Expect::default()
+        };
+        let reordered = json!({"@c:hs": ["!3:hs"], "@b:hs": ["!2:hs", "!1:hs"]});
+        assert!(texts(&expect, &response(200, reordered.clone()), &vars).is_empty());
+        let ordered = Expect {
+            unordered: Vec::new(),
+            ..expect.clone()
+        };
+        assert_eq!(texts(&ordered, &response(200, reordered), &vars).len(), 1);
+        let twice = json!({"@c:hs": ["!3:hs"], "@b:hs": ["!2:hs", "!1:hs", "!1:hs"]});
+        assert_eq!(
+            texts(&expect, &response(200, twice), &vars),
+            vec![
+                r#"body at the top level: expected exactly {"@b:hs":["!1:hs","!2:hs"],"@c:hs":["!3:hs"]} (the arrays at /* in any order), found {"@b:hs":["!1:hs","!1:hs","!2:hs"],"@c:hs":["!3:hs"]}"#
+            ]
+        );
+    }
+
+    #[test]
+    fn exact_never_depends_on_key_order() {
+        // Proves two answers differing only in key order meet the same `exact`, with no `unordered`.
+        let expect = Expect {
+            exact: Some(json!({"a": 1, "b": {"c": 2, "d": 3}})),
+            ..Expect::default()
+        };
+        let answer = json!({"b": {"d": 3, "c": 2}, "a": 1});
+        assert!(texts(&expect, &response(200, answer), &Vars::default()).is_empty());
     }
 }

@@ -9,7 +9,7 @@ use crate::case::{Action, Body, Focus, Step};
 use crate::matcher::{ArrayMatch, is_contained, select, short};
 use crate::redact::redacted;
 use crate::server::{Homeserver, Payload, Response, TargetError};
-use crate::snapshot::{Normaliser, SnapshotContext, check, project};
+use crate::snapshot::{Normaliser, SnapshotContext, arranged, check, project};
 use crate::verdict::Problem;
 
 /// Why a step did not succeed.
@@ -311,10 +311,16 @@ fn judge_response(
             found: reason,
         })
         .and_then(|projected| {
+            let normalised = scope.normaliser.normalise(&projected);
+            let unordered: Vec<String> = spec
+                .unordered
+                .iter()
+                .map(|p| scope.vars.pointer(p))
+                .collect();
             check(
                 scope.snapshots,
                 &spec.name,
-                &scope.normaliser.normalise(&projected),
+                &arranged(&normalised, &unordered),
             )
             .map_err(|mismatch| Problem::Snapshot {
                 file: mismatch.file.display().to_string(),

@@ -36,6 +36,7 @@ mod room_event;
 mod room_send;
 mod room_state;
 mod router;
+mod shuffle;
 mod state;
 mod sync;
 mod sync_account_data;

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::matcher::sorted_keys;
+
 /// What insta needs to know about the case a snapshot belongs to.
 #[derive(Debug, Clone)]
 pub struct SnapshotContext {
@@ -71,7 +73,11 @@ pub struct SnapshotMismatch {
 ///
 /// Updating follows insta: `INSTA_UPDATE=always` rewrites the file, the default writes a `.snap.new`
 /// for `cargo insta review`, and under `CI` nothing is written and a mismatch fails.
+///
+/// Object keys are compared, stored and shown in sorted order, so their order in the answer never
+/// matters.
 pub fn check(context: &SnapshotContext, name: &str, value: &Value) -> Result<(), SnapshotMismatch> {
+    let value = &sorted_keys(value);
     if context.compare_only {
         let stored = std::fs::read_to_string(context.file(name)).ok();
         let matches = stored
@@ -90,6 +96,7 @@ pub fn check(context: &SnapshotContext, name: &str, value: &Value) -> Result<(),
     settings.set_input_file(&context.case_file);
     settings.set_description(context.description.clone());
     settings.set_omit_expression(true);
+    settings.set_sort_maps(true);
     let asserted = settings.bind(|| {
         catch_unwind(AssertUnwindSafe(|| {
             insta::assert_json_snapshot!(full_name.as_str(), value)

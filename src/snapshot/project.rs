@@ -2,13 +2,12 @@
 
 use serde_json::{Map, Value};
 
-use super::normalise::identity_free_key;
-use crate::matcher::{ArrayMatch, is_contained};
+use crate::matcher::{ArrayMatch, canonical, is_contained};
 
 /// Projects `body`: the value at `select` (a rendered JSON pointer), the array elements containing
-/// `filter`, and from each object only `fields` (dotted paths). Arrays come out in a server-independent
-/// order, since servers may order events differently; an event delivered twice (the same `event_id`,
-/// as a server's timeline batching may do) is kept once.
+/// `filter`, and from each object only `fields` (dotted paths). An event delivered twice (the same
+/// `event_id`, as a server's timeline batching may do) is kept once; [`arranged`] puts the
+/// projection, once normalised, in a server-independent order.
 pub fn project(
     body: &Value,
     select: Option<&str>,
@@ -24,7 +23,7 @@ pub fn project(
     Ok(match selected {
         Value::Array(items) => {
             let mut seen: Vec<&Value> = Vec::new();
-            let mut kept: Vec<Value> = items
+            let kept: Vec<Value> = items
                 .iter()
                 .filter(|item| match item.get("event_id") {
                     Some(id) if seen.contains(&id) => false,
@@ -37,11 +36,21 @@ pub fn project(
                 .filter(|item| filter.is_none_or(|f| is_contained(item, f, ArrayMatch::Contains)))
                 .map(|item| pick(item, fields))
                 .collect();
-            kept.sort_by_cached_key(identity_free_key);
             Value::Array(kept)
         }
         other => pick(other, fields),
     })
+}
+
+/// The normalised `projection` in the order it is compared in: keys sorted, a selected array's
+/// elements sorted (servers may order events differently), and so the arrays at the `unordered`
+/// pointer templates of the snapshot.
+pub fn arranged(projection: &Value, unordered: &[String]) -> Value {
+    let mut pointers = unordered.to_vec();
+    if projection.is_array() {
+        pointers.push(String::new());
+    }
+    canonical(projection, &pointers)
 }
 
 /// Only the dotted `fields` of `value` (all of it when `fields` is empty); absent fields stay absent.
@@ -123,6 +132,19 @@ mod tests {
         assert!(project(&json!({}), Some("/x"), None, &[]).is_err());
         let a = project(&json!([{"t": "b"}, {"t": "a"}]), None, None, &[]).unwrap();
         let b = project(&json!([{"t": "a"}, {"t": "b"}]), None, None, &[]).unwrap();
-        assert_eq!(a, b);
+        assert_eq!(arranged(&a, &[]), arranged(&b, &[]));
+    }
+
+    #[test]
+    fn arranged_sorts_the_unordered_arrays_of_an_object_and_its_keys() {
+        // Proves a snapshot of m.direct content reads the same text whatever the order of its keys and room lists.
+        let a = json!({"@c:[server]": ["[room:2]"], "@b:[server]": ["[room:3]", "[room:1]"]});
+        let b = json!({"@b:[server]": ["[room:1]", "[room:3]"], "@c:[server]": ["[room:2]"]});
+        let unordered = ["/*".to_string()];
+        assert_eq!(
+            arranged(&a, &unordered).to_string(),
+            arranged(&b, &unordered).to_string()
+        );
+        assert_ne!(arranged(&a, &[]), arranged(&b, &[]));
     }
 }

@@ -399,3 +399,48 @@ fn a_read_of_account_data_expands_and_bad_mixes_are_refused() {
     ));
     assert!(leave.contains("`sync-leave` does not serve"), "{leave}");
 }
+
+#[test]
+fn unordered_names_pointers_of_an_exact_block_or_a_snapshot() {
+    // Proves `unordered` loads into the model and each bad value is an error at its file:line.
+    let case = parse(
+        "  - as: alice\n    checks: [c.one]\n    call: GET /x\n    expect: {exact: {a: [1]}, unordered: [\"/*\", \"/${bob}/*/rooms\"]}\n    snapshot: {name: s, unordered: [/*/content/*]}\n",
+    )
+    .unwrap();
+    assert_eq!(case.steps[0].expect[0].unordered, ["/*", "/${bob}/*/rooms"]);
+    assert_eq!(
+        case.steps[0].snapshot.as_ref().map(|s| s.unordered.clone()),
+        Some(vec!["/*/content/*".to_string()])
+    );
+    let no_exact = message(
+        "  - as: alice\n    call: GET /x\n    expect:\n      status: 200\n      unordered: [/*]\n",
+    );
+    assert!(
+        no_exact.starts_with("t.yaml:9:")
+            && no_exact.contains("`unordered` names the arrays of `exact`"),
+        "{no_exact}"
+    );
+    let starred = message(
+        "  - as: alice\n    call: GET /x\n    expect:\n      exact: {}\n      unordered: [/*, /rooms*]\n",
+    );
+    assert!(
+        starred.starts_with("t.yaml:9:") && starred.contains("`rooms*` in `/rooms*` is not one"),
+        "{starred}"
+    );
+    let relative =
+        message("  - as: alice\n    call: GET /x\n    expect: {exact: {}, unordered: [rooms]}\n");
+    assert!(
+        relative.starts_with("t.yaml:7:") && relative.contains("JSON pointer starting with `/`"),
+        "{relative}"
+    );
+    let undefined = message(
+        "  - as: alice\n    call: GET /x\n    expect: {exact: {}, unordered: [\"/${carol}\"]}\n",
+    );
+    assert!(
+        undefined.contains("undefined variable `${carol}`"),
+        "{undefined}"
+    );
+    let not_a_list =
+        message("  - as: alice\n    call: GET /x\n    expect: {exact: {}, unordered: {a: b}}\n");
+    assert!(not_a_list.starts_with("t.yaml:7:"), "{not_a_list}");
+}

@@ -223,6 +223,8 @@ profiles! {
         "/versions advertises later spec versions and unstable features too";
     AccountDataNewestFirst: "account-data-newest-first", VARIANT,
         "account data events in /sync come newest first";
+    ShuffledOrder: "shuffled-order", VARIANT,
+        "object keys, and the arrays the specification leaves unordered, come in another order in every answer";
     RegisterNeedsSession: "register-needs-session", VARIANT,
         "/register answers a first request with the 401 challenge even when it carries the m.login.dummy stage; the stage completes only in the session the challenge names";
 }

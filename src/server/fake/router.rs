@@ -4,11 +4,14 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use serde_json::Value;
+
 use wiremock::{Match, Request, Respond, ResponseTemplate};
 
 use super::call::{Call, percent_decode};
 use super::error::{ApiError, Outcome};
 use super::profile::Deviation;
+use super::shuffle::shuffled;
 use super::state::State;
 
 /// An endpoint implementation.
@@ -117,10 +120,28 @@ impl Respond for Endpoint {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let outcome = self.outcome(request, &mut state);
+        let ordered = |body| in_order(state.deviation, self.route.pattern, request, body);
         match outcome {
-            Ok(reply) => reply.into_template(),
-            Err(error) => error.worded_for(state.deviation).into_template(),
+            Ok(mut reply) => {
+                reply.body = ordered(reply.body);
+                reply.into_template()
+            }
+            Err(error) => {
+                let mut error = error.worded_for(state.deviation);
+                error.body = ordered(error.body);
+                error.into_template()
+            }
         }
+    }
+}
+
+/// `body`, answering `request` on the route `pattern`, in the order a server running with
+/// `deviation` gives it.
+fn in_order(deviation: Option<Deviation>, pattern: &str, request: &Request, body: Value) -> Value {
+    if deviation == Some(Deviation::ShuffledOrder) {
+        shuffled(pattern, request.url.path(), body)
+    } else {
+        body
     }
 }
 
@@ -149,7 +170,9 @@ impl Respond for Fallback {
         } else {
             ApiError::unrecognized()
         };
-        error.worded_for(self.deviation).into_template()
+        let mut error = error.worded_for(self.deviation);
+        error.body = in_order(self.deviation, "", request, error.body);
+        error.into_template()
     }
 }
 

@@ -115,6 +115,21 @@ pub async fn account_data_order(client: &Client) -> Value {
     json!(types(&sync["account_data"]["events"]))
 }
 
+/// Whether eight reads of one `m.direct` come with their keys and room lists in one order.
+pub async fn answer_order(client: &Client) -> Value {
+    let alice = client.register("alice").await;
+    let path = format!("user/{}/account_data/m.direct", encode(&alice.user_id));
+    let rooms = ["!a:x", "!b:x", "!c:x", "!d:x", "!e:x"];
+    let direct = json!({"@b:x": rooms, "@c:x": [], "@d:x": [], "@e:x": []});
+    client.put(&path, &alice.token, direct).await;
+    let mut answers = Vec::new();
+    for _ in 0..8 {
+        answers.push(client.get(&path, &alice.token).await.1.to_string());
+    }
+    answers.dedup();
+    json!(answers.len() == 1)
+}
+
 /// The error answers to a GET of unset account data and to an unknown endpoint.
 pub async fn errors(client: &Client) -> Value {
     let alice = client.register("alice").await;
