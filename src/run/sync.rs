@@ -124,5 +124,6 @@ fn describe_wait(
         awaited,
         last_seen: last_seen.to_string(),
         waited_ms: u64::try_from(sync.within.as_millis()).unwrap_or(u64::MAX),
+        idle: false,
     }
 }
