@@ -1,8 +1,9 @@
 //! What the suite costs a homeserver, measured against one managed Synapse: for the whole suite,
 //! wall time, Synapse's CPU, mxconform's CPU and requests per case; for the foundation checks,
 //! Synapse's CPU under mxconform beside a plain sequential client doing the same checks; and the
-//! wall time of `mxconform mutants`. Run with `cargo bench --bench cost`; speed is reported here,
-//! never asserted.
+//! wall time, CPU time and CPU per case run of `mxconform mutants`. Run with `cargo bench --bench
+//! cost`, or `cargo bench --bench cost -- mutants` for the mutants figures alone (no Synapse); speed
+//! is reported here, never asserted.
 
 #[path = "cost/plain.rs"]
 mod plain;
@@ -12,6 +13,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mxconform::report::{Cost, RunReport, read};
+use nix::sys::resource::{UsageWho, getrusage};
+use nix::sys::time::TimeVal;
 use mxconform::server::synapse::{DEFAULT_VERSION, Federation, ManagedSynapse, install};
 
 /// The ten checks the project started with, one case each.
@@ -46,6 +49,12 @@ const ROOMS: u64 = 10;
 /// How many times each side of the foundation comparison runs, interleaved.
 const ROUNDS: usize = 3;
 
+/// The most wall time `mutants` may take per core's worth of its CPU time: it never waits.
+const MUTANTS_WAIT_GOAL: f64 = 1.2;
+
+/// The most CPU time, in milliseconds, `mutants` may spend per case run (profile × case).
+const MUTANTS_CPU_GOAL_MS: f64 = 0.73;
+
 /// One measured stretch of work against the server.
 #[derive(Debug, Clone, Copy)]
 struct Spent {
@@ -56,7 +65,19 @@ struct Spent {
     users: Option<u64>,
 }
 
+/// What one `mxconform mutants` over every profile spent.
+#[derive(Debug, Clone, Copy)]
+struct MutantsCost {
+    wall: Duration,
+    cpu: Duration,
+    case_runs: usize,
+}
+
 fn main() {
+    if std::env::args().skip(1).any(|arg| arg == "mutants") {
+        report_mutants(&time_mutants());
+        return;
+    }
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let cache = install::cache_root();
     let synapse = runtime
@@ -127,10 +148,8 @@ fn main() {
     println!(
         "  of the {difference:.2}s more Synapse CPU, the extra users and rooms account for about {isolation:.2}s"
     );
-    println!(
-        "\nmxconform mutants (every profile against the fake): {:.1}s wall",
-        mutants.as_secs_f64()
-    );
+    println!();
+    report_mutants(&mutants);
 }
 
 /// Runs `mxconform run` against `url` (all cases, or those with `ids`), measuring Synapse's CPU
@@ -223,23 +242,74 @@ async fn room_cost(url: &str, cpu: impl Fn() -> Duration, registration: Duration
     spent.saturating_sub(registration * 2) / ROOMS as u32
 }
 
-/// The wall time of `mxconform mutants` over every profile.
-fn time_mutants() -> Duration {
+/// Runs `mxconform mutants` over every profile, measuring its wall time and CPU time and counting
+/// its case runs from its JSON report.
+fn time_mutants() -> MutantsCost {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let report = dir.path().join("mutants.json");
+    let cpu_before = children_cpu();
     let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_mxconform"))
-        .arg("mutants")
+        .args(["mutants", "--json"])
+        .arg(&report)
         .env(
             "MXCONFORM_CASES",
             concat!(env!("CARGO_MANIFEST_DIR"), "/cases"),
         )
         .output()
         .expect("mxconform mutants runs");
+    let wall = started.elapsed();
+    let cpu = children_cpu().saturating_sub(cpu_before);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
-    started.elapsed()
+    let report: RunReport = std::fs::read_to_string(&report)
+        .map_err(|e| e.to_string())
+        .and_then(|text| read(&text).map_err(|e| e.message))
+        .expect("mutants writes its report");
+    let targets = report.mutants.expect("the report has the matrix").rows.len();
+    MutantsCost {
+        wall,
+        cpu,
+        case_runs: targets * report.selection.suite_cases,
+    }
+}
+
+/// The CPU time, user and system, of every child process this one has waited for.
+fn children_cpu() -> Duration {
+    let usage = getrusage(UsageWho::RUSAGE_CHILDREN).expect("the system reports children's usage");
+    let time = |t: TimeVal| {
+        Duration::from_secs(t.tv_sec().unsigned_abs())
+            + Duration::from_micros(t.tv_usec().unsigned_abs())
+    };
+    time(usage.user_time()) + time(usage.system_time())
+}
+
+/// Prints what `mutants` spent, with its goals: wall time near CPU time per core, and CPU per case run.
+fn report_mutants(cost: &MutantsCost) {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    println!(
+        "mxconform mutants (every profile against the fake), {} case runs, {cores} cores:",
+        cost.case_runs
+    );
+    let (wall, cpu) = (cost.wall.as_secs_f64(), cost.cpu.as_secs_f64());
+    println!("  wall {wall:.2}s, CPU {cpu:.2}s (user and system)");
+    let waited = wall / (cpu / cores as f64).max(f64::EPSILON);
+    goal(
+        "wall / (CPU / cores)",
+        format!("{waited:.2}"),
+        &format!("at most {MUTANTS_WAIT_GOAL}: it never waits"),
+        waited <= MUTANTS_WAIT_GOAL,
+    );
+    let per_run = 1000.0 * cpu / cost.case_runs.max(1) as f64;
+    goal(
+        "CPU per case run",
+        format!("{per_run:.3} ms"),
+        &format!("at most {MUTANTS_CPU_GOAL_MS} ms"),
+        per_run <= MUTANTS_CPU_GOAL_MS,
+    );
 }
 
 /// The run whose Synapse CPU is the median.

@@ -59,6 +59,7 @@ pub(crate) fn sample() -> RunReport {
                     awaited: "/rooms/join/[room:1]".into(),
                     last_seen: "nothing".into(),
                     waited_ms: 10_000,
+                    idle: false,
                 }])),
             }),
         ),

@@ -76,6 +76,7 @@ pub struct Homeserver {
     limits: Limits,
     breaker: Arc<Breaker>,
     home: Home,
+    idle_is_final: bool,
 }
 
 /// The HTTP client shared by every request of a run; each request's own deadline comes from [`Limits`].
@@ -96,7 +97,25 @@ impl Homeserver {
             limits: Limits::default(),
             breaker: Arc::default(),
             home: Home::Target,
+            idle_is_final: false,
         }
+    }
+
+    /// The same homeserver, known to be the in-process fake: deterministic, its state changed
+    /// only by requests, so an idle answer to a case's `/sync` is final (see [`Self::idle_is_final`]).
+    pub fn in_process_fake(self) -> Self {
+        Homeserver {
+            idle_is_final: true,
+            ..self
+        }
+    }
+
+    /// Whether an idle `/sync` answer (`next_batch` equal to `since`) ends a wait at once: true only
+    /// for the in-process fake, where a case's actors are its own fresh users and its steps run one
+    /// at a time, so while a step long-polls nothing else of the case is in flight and nothing new
+    /// can reach those users.
+    pub fn idle_is_final(&self) -> bool {
+        self.idle_is_final
     }
 
     /// The same homeserver, its exchanges marked as going to `home` in transcripts.

@@ -254,6 +254,10 @@ impl TargetSpec {
             }
         };
         let homeserver = Homeserver::new(&url, client()).with_limits(limits);
+        let homeserver = match owned {
+            Owned::Fake { .. } => homeserver.in_process_fake(),
+            _ => homeserver,
+        };
         let versions = homeserver.versions().await?;
         let peer = match peer_synapse {
             Some(synapse) => {
@@ -309,5 +313,20 @@ mod tests {
             TargetSpec::Url("https://u:secret@hs.example/x".into()).to_string(),
             "https://hs.example/x"
         );
+    }
+
+    // The same fake reached by URL is a target like any other: its idle answers end no wait.
+    #[tokio::test]
+    async fn only_the_in_process_fake_ends_waits_when_idle() {
+        let fake = TargetSpec::Fake(None)
+            .connect(Limits::default(), None)
+            .await
+            .expect("the fake starts");
+        assert!(fake.homeserver.idle_is_final());
+        let by_url = TargetSpec::Url(fake.homeserver.base().to_string())
+            .connect(Limits::default(), None)
+            .await
+            .expect("the fake answers by URL");
+        assert!(!by_url.homeserver.idle_is_final());
     }
 }

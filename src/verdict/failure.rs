@@ -47,8 +47,12 @@ pub enum Problem {
         awaited: String,
         /// What the last `/sync` response had instead.
         last_seen: String,
-        /// How long the step waited, in milliseconds.
+        /// The wait's deadline in milliseconds: how long the step waited, unless it ended `idle`.
         waited_ms: u64,
+        /// The wait ended before its deadline because the server was idle with nothing else of the
+        /// case in flight, so nothing more could arrive (only against the in-process fake).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        idle: bool,
     },
     /// A value a later step needs was not in the response.
     Save {
@@ -167,7 +171,17 @@ impl fmt::Display for Problem {
             Problem::SyncDeadline {
                 awaited,
                 last_seen,
+                idle: true,
+                ..
+            } => write!(
+                f,
+                "the server was idle (nothing new, nothing else in flight), so /sync could never have {awaited}; the last response had {last_seen}"
+            ),
+            Problem::SyncDeadline {
+                awaited,
+                last_seen,
                 waited_ms,
+                idle: false,
             } => write!(
                 f,
                 "waited {} for /sync to have {awaited}; the last response had {last_seen}",
@@ -320,5 +334,25 @@ mod tests {
         );
         failure.rewrite(|text| text.replace("!r:hs", "[room:1]"));
         assert!(!failure.to_string().contains("!r:hs"), "{failure}");
+    }
+
+    // A wait the idle fake ended says so instead of a time it did not wait, and keeps that in JSON.
+    #[test]
+    fn an_idle_sync_deadline_says_the_server_was_idle() {
+        let deadline = |idle| Problem::SyncDeadline {
+            awaited: "something at /rooms".into(),
+            last_seen: "nothing at /rooms".into(),
+            waited_ms: 3_000,
+            idle,
+        };
+        let text = deadline(true).to_string();
+        assert!(text.contains("the server was idle"), "{text}");
+        assert!(!text.contains("waited"), "{text}");
+        assert!(deadline(false).to_string().starts_with("waited 3s"));
+        let json = serde_json::to_value(deadline(true)).unwrap();
+        assert_eq!(json["idle"], true);
+        assert_eq!(serde_json::from_value::<Problem>(json).unwrap(), deadline(true));
+        let json = serde_json::to_value(deadline(false)).unwrap();
+        assert!(json.get("idle").is_none(), "{json}");
     }
 }
