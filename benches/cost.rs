@@ -13,9 +13,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mxconform::report::{Cost, RunReport, read};
+use mxconform::server::synapse::{DEFAULT_VERSION, Federation, ManagedSynapse, install};
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::time::TimeVal;
-use mxconform::server::synapse::{DEFAULT_VERSION, Federation, ManagedSynapse, install};
 
 /// The ten checks the project started with, one case each.
 const FOUNDATION: &[&str] = &[
@@ -269,7 +269,11 @@ fn time_mutants() -> MutantsCost {
         .map_err(|e| e.to_string())
         .and_then(|text| read(&text).map_err(|e| e.message))
         .expect("mutants writes its report");
-    let targets = report.mutants.expect("the report has the matrix").rows.len();
+    let targets = report
+        .mutants
+        .expect("the report has the matrix")
+        .rows
+        .len();
     MutantsCost {
         wall,
         cpu,

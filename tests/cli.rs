@@ -155,7 +155,7 @@ fn list_prints_cases_with_level_and_claim() {
 // The default run against the fake, filtered to one case, passes and prints the summary line.
 #[test]
 fn filtered_run_against_the_fake_passes() {
-    let out = mxconform(&["run", "dm.create-room.invitee-flagged"]);
+    let out = mxconform(&["run", "--exact", "dm.create-room.invitee-flagged"]);
     let stdout = exits_with(&out, 0);
     assert!(
         stdout.lines().any(|l| l.starts_with("1 passed, 0 failed,")),

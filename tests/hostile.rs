@@ -410,7 +410,8 @@ fn provisioning_works_then_every_call_fails() {
 }
 
 // Users register, then every later call answers 500: answers that break setup steps block their
-// cases (exit 4); none is an error.
+// cases, those that break a checking step fail it, and the proven failures decide the exit code
+// (1, not 4); none is an error.
 #[test]
 fn provisioning_works_then_every_call_answers_500() {
     let behaviour = Behaviour {
@@ -418,8 +419,18 @@ fn provisioning_works_then_every_call_answers_500() {
         register: Answer::Registered,
         rest: Answer::ServerError,
     };
-    let ran = classified(behaviour, 4, "blocked");
+    let ran = classified(behaviour, 1, "blocked");
     let report = ran.report.expect("a report");
+    let outcomes: Vec<&str> = report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter_map(|case| case["outcome"]["status"].as_str())
+        .collect();
+    assert!(
+        outcomes.contains(&"blocked") && outcomes.contains(&"fail"),
+        "{outcomes:?}"
+    );
     assert!(
         !report.to_string().contains(r#""status":"error""#),
         "a 500 is an answer, not an error"

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use crate::verdict::{Outcome, Verdict};
 
-/// Exit codes, documented in the README. When several apply: 2, then 1 for a proven failure of a
-/// MUST claim, then 3, then 4, then 1 for an unexpected pass, then 5.
+/// Exit codes, documented in the README. When several apply: 2, then 3, then 1 (a proven failure
+/// wins over blocked cases), then 4, then 5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Every case judged held, or broke only what was expected of the server.
@@ -45,14 +45,12 @@ pub fn exit_code(verdicts: &[Verdict], judged: Judged, excused: impl Fn(&Verdict
     let any = |pick: fn(&Outcome) -> bool| counted.iter().any(|v| pick(&v.outcome));
     if judged.load_errors {
         Exit::BadInput
-    } else if any(|o| matches!(o, Outcome::Fail(_))) {
-        Exit::Failed
     } else if any(|o| matches!(o, Outcome::Error(_))) {
         Exit::Unreachable
+    } else if any(|o| matches!(o, Outcome::Fail(_))) || judged.unexpected_passes > 0 {
+        Exit::Failed
     } else if any(|o| matches!(o, Outcome::Blocked(_))) {
         Exit::Blocked
-    } else if judged.unexpected_passes > 0 {
-        Exit::Failed
     } else if !verdicts.is_empty()
         && verdicts
             .iter()
@@ -96,11 +94,12 @@ mod tests {
         exit_code(&verdicts, Judged::default(), |_| false)
     }
 
-    // A proven MUST failure is the headline: it wins over cases that were blocked or erred.
+    // A proven MUST failure is the headline over blocked cases; a case that could not be carried
+    // out still wins over it.
     #[test]
-    fn a_proven_failure_wins_over_blocked_and_errors() {
+    fn a_proven_failure_wins_over_blocked_cases() {
         assert_eq!(exit_of(&[Outcome::Blocked, Outcome::Fail]), Exit::Failed);
-        assert_eq!(exit_of(&[Outcome::Fail, Outcome::Error]), Exit::Failed);
+        assert_eq!(exit_of(&[Outcome::Fail, Outcome::Error]), Exit::Unreachable);
         assert_eq!(
             exit_of(&[Outcome::Blocked, Outcome::Error]),
             Exit::Unreachable
@@ -112,15 +111,15 @@ mod tests {
         assert_eq!(exit_of(&[Outcome::NonStrict]), Exit::Passed);
     }
 
-    // An unexpected pass keeps its old place: below errors and blocked cases.
+    // An unexpected pass counts as a failure: above blocked cases, below bad input.
     #[test]
-    fn an_unexpected_pass_is_below_blocked() {
+    fn an_unexpected_pass_is_a_failure_above_blocked() {
         let verdicts = vec![verdict(Outcome::Blocked)];
         let judged = Judged {
             load_errors: false,
             unexpected_passes: 1,
         };
-        assert_eq!(exit_code(&verdicts, judged, |_| false), Exit::Blocked);
+        assert_eq!(exit_code(&verdicts, judged, |_| false), Exit::Failed);
         let judged = Judged {
             load_errors: true,
             unexpected_passes: 0,

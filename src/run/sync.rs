@@ -187,7 +187,9 @@ mod tests {
         let (connected, token) = fake_with_user().await;
         let sync = wait_for("/rooms/join/!never:x", None);
         let failure = sync_until(&connected.homeserver, &token, &sync, &Vars::default()).await;
-        let Err(SyncFailure::Deadline(Problem::SyncDeadline { idle, last_seen, .. })) = failure
+        let Err(SyncFailure::Deadline(Problem::SyncDeadline {
+            idle, last_seen, ..
+        })) = failure
         else {
             panic!("the wait must end without the room: {failure:?}")
         };
@@ -203,7 +205,10 @@ mod tests {
         let first = sync_until(hs, &token, &wait_for("/next_batch", None), &Vars::default())
             .await
             .expect("an initial sync has a next_batch");
-        let since = first.body["next_batch"].as_str().expect("a token").to_string();
+        let since = first.body["next_batch"]
+            .as_str()
+            .expect("a token")
+            .to_string();
         let settled = sync_until(
             hs,
             &token,
@@ -264,12 +269,20 @@ mod tests {
         assert!(
             matches!(
                 failure,
-                Err(SyncFailure::Deadline(Problem::SyncDeadline { idle: true, .. }))
+                Err(SyncFailure::Deadline(Problem::SyncDeadline {
+                    idle: true,
+                    ..
+                }))
             ),
             "{failure:?}"
         );
         let asked = server.received_requests().await.expect("recorded");
         assert_eq!(asked.len(), 1);
-        assert!(asked[0].url.query_pairs().any(|(k, v)| k == "timeout" && v == "0"));
+        assert!(
+            asked[0]
+                .url
+                .query_pairs()
+                .any(|(k, v)| k == "timeout" && v == "0")
+        );
     }
 }

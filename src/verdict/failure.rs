@@ -351,7 +351,10 @@ mod tests {
         assert!(deadline(false).to_string().starts_with("waited 3s"));
         let json = serde_json::to_value(deadline(true)).unwrap();
         assert_eq!(json["idle"], true);
-        assert_eq!(serde_json::from_value::<Problem>(json).unwrap(), deadline(true));
+        assert_eq!(
+            serde_json::from_value::<Problem>(json).unwrap(),
+            deadline(true)
+        );
         let json = serde_json::to_value(deadline(false)).unwrap();
         assert!(json.get("idle").is_none(), "{json}");
     }

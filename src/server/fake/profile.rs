@@ -151,8 +151,8 @@ profiles! {
         "the account_data filter's not_types is never read: only types narrows what /sync sends";
     EmptyTypesAsAbsent: "empty-types-as-absent", fault("account-data.sync-filter"),
         "an empty account_data types list is taken for an absent one, so every global type is sent";
-    RoomWildcardLiteral: "room-wildcard-literal", fault("account-data.sync-room-filter"),
-        "a * in the room account_data filter's types is compared as a plain character, not as a wildcard";
+    WildcardSuffixOnly: "wildcard-suffix-only", fault("account-data.filter-wildcard-anywhere"),
+        "a * in an account_data filter's types is a wildcard only at the end (a prefix match); elsewhere it is compared as a plain character";
     RoomAccountDataFilterIgnored: "room-account-data-filter-ignored", fault("account-data.sync-room-filter"),
         "the filter's room.account_data.types is ignored: every room type is sent";
     AccountDataSharedInSync: "account-data-shared-in-sync", fault("account-data.owner-only-in-sync"),

@@ -48,16 +48,28 @@ fn room_mates(state: &State, user_id: &str) -> Vec<String> {
     users
 }
 
+/// How the running fault profile misreads an account data filter's types, if it does.
+fn misreading(state: &State) -> Option<Misreading> {
+    [
+        (Deviation::NotTypesIgnored, Misreading::NotTypesIgnored),
+        (
+            Deviation::EmptyTypesAsAbsent,
+            Misreading::EmptyTypesAsAbsent,
+        ),
+        (
+            Deviation::WildcardSuffixOnly,
+            Misreading::WildcardSuffixOnly,
+        ),
+    ]
+    .into_iter()
+    .find(|(deviation, _)| state.deviates(*deviation))
+    .map(|(_, misreading)| misreading)
+}
+
 /// The top-level `account_data` events.
 pub fn global_account_data(state: &State, request: &SyncRequest) -> Vec<Value> {
     let filter = &request.filter.account_data;
-    let misreading = if state.deviates(Deviation::NotTypesIgnored) {
-        Some(Misreading::NotTypesIgnored)
-    } else if state.deviates(Deviation::EmptyTypesAsAbsent) {
-        Some(Misreading::EmptyTypesAsAbsent)
-    } else {
-        None
-    };
+    let misreading = misreading(state);
     let allows = |kind: &str| {
         state.deviates(Deviation::AccountDataFilterIgnored)
             || misreading.map_or_else(
@@ -115,11 +127,12 @@ pub fn room_account_data(state: &State, request: &SyncRequest, room_id: &str) ->
         .filter(|(kind, entry)| {
             wanted(request, entry.position, initial_only, false)
                 && (ignore_filter
-                    || if state.deviates(Deviation::RoomWildcardLiteral) {
-                        filter.allows_misread(kind, Misreading::WildcardLiteral)
-                    } else {
-                        filter.allows(kind, None)
-                    })
+                    || misreading(state)
+                        .filter(|m| *m == Misreading::WildcardSuffixOnly)
+                        .map_or_else(
+                            || filter.allows(kind, None),
+                            |m| filter.allows_misread(kind, m),
+                        ))
         })
         .collect();
     events(state, selected)

@@ -91,8 +91,8 @@ fn matches_wildcard(actual: &str, pattern: &str) -> bool {
 pub enum Misreading {
     /// `not_types` is ignored.
     NotTypesIgnored,
-    /// A `*` is matched as a plain character.
-    WildcardLiteral,
+    /// A `*` is a wildcard only at the end of a type; elsewhere a plain character.
+    WildcardSuffixOnly,
     /// An empty `types` list counts as absent: every type passes.
     EmptyTypesAsAbsent,
 }
@@ -145,7 +145,10 @@ impl EventFilter {
     /// Whether an event of type `kind` passes the types of the filter as `misreading` reads them.
     pub fn allows_misread(&self, kind: &str, misreading: Misreading) -> bool {
         let matches = |pattern: &String| match misreading {
-            Misreading::WildcardLiteral => kind == pattern,
+            Misreading::WildcardSuffixOnly => match pattern.strip_suffix('*') {
+                Some(prefix) => kind.starts_with(prefix),
+                None => kind == pattern,
+            },
             _ => matches_wildcard(kind, pattern),
         };
         let excluded =

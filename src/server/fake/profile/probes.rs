@@ -117,7 +117,7 @@ fn scenario(deviation: Deviation) -> Scenario {
         | D::RoomAccountDataFilterIgnored
         | D::NotTypesIgnored
         | D::EmptyTypesAsAbsent
-        | D::RoomWildcardLiteral => S::SyncFilters,
+        | D::WildcardSuffixOnly => S::SyncFilters,
         D::LeftRoomAccountDataMissing => S::SyncLeave,
         D::AccountDataSharedInSync => S::SyncPrivate,
         D::AccountDataNewestFirst => S::AccountDataOrder,
