@@ -159,6 +159,18 @@ fn merge(target: &mut Value, overrides: &Map<String, Value>) {
     }
 }
 
+/// Whether `creator` already invited `invitee` flagged `is_direct` to a room other than `room_id`.
+fn has_direct_chat(state: &State, room_id: &str, creator: &str, invitee: &str) -> bool {
+    state.rooms().iter().any(|room| {
+        room.room_id != room_id
+            && room.events.iter().any(|event| {
+                event.is_state("m.room.member", invitee)
+                    && event.sender == creator
+                    && event.content.get("is_direct") == Some(&Value::Bool(true))
+            })
+    })
+}
+
 /// Whether the invites of the room `body` asks for are flagged `is_direct`.
 fn direct_flag(state: &State, body: &Map<String, Value>) -> bool {
     let requested = if state.deviates(Deviation::FlagWhenFalse) {
@@ -393,7 +405,9 @@ pub fn post_create_room(state: &mut State, call: &Call) -> Outcome {
     }
     for (position, invitee) in request.invitees.iter().enumerate() {
         let flagged = request.is_direct
-            && (position == 0 || !state.deviates(Deviation::FlagFirstInviteeOnly));
+            && (position == 0 || !state.deviates(Deviation::FlagFirstInviteeOnly))
+            && !(state.deviates(Deviation::SecondDirectUnflagged)
+                && has_direct_chat(state, &room_id, creator, invitee));
         let extra = invite_flag(state, flagged);
         let change = MembershipChange::new(&room_id, creator, invitee, "invite", extra);
         change_membership(state, &change)?;

@@ -107,6 +107,7 @@ fn authorize(
             _ if sender != target => Err(ApiError::forbidden("Cannot force another user to join.")),
             Some("ban") => Err(ApiError::forbidden("You are banned from this room")),
             Some("join" | "invite") => Ok(()),
+            Some("leave") if deviation == Some(Deviation::RejoinWithoutInvite) => Ok(()),
             _ if is_creator_first_join(room, target) => Ok(()),
             _ if room.join_rule() == "public" => Ok(()),
             _ => Err(ApiError::forbidden("You are not invited to this room.")),
@@ -298,6 +299,12 @@ pub fn post_leave(state: &mut State, call: &Call) -> Outcome {
     });
     if !reachable {
         return Err(ApiError::unknown(404, "Not a known room"));
+    }
+    let rejecting = state
+        .room(room_id)
+        .is_some_and(|room| room.membership(&session.user_id) == Some("invite"));
+    if rejecting && state.deviates(Deviation::RejectKeepsInvite) {
+        return Ok(Reply::empty());
     }
     change_own_membership(state, &session.user_id, room_id, "leave", &body)?;
     Ok(Reply::empty())

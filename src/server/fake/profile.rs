@@ -119,6 +119,10 @@ profiles! {
         "/invite ignores the reason in its body";
     PlainInviteListTruncated: "plain-invite-list-truncated", fault("membership.create-room.invite-list"),
         "the invite loop of /createRoom stops after the first invite without is_direct, so a room not created as direct invites only its first invitee";
+    RejoinWithoutInvite: "rejoin-without-invite", fault("membership.leave.reinvite-to-rejoin"),
+        "the join rule is checked only for users never in the room: a user who left an invite-only room may join it again uninvited";
+    RejectKeepsInvite: "reject-keeps-invite", fault("membership.leave.rejects-invite"),
+        "/leave of a user who is only invited answers 200 and changes nothing: the invite stays pending";
     JoinedInviteIgnored: "joined-invite-ignored", fault("membership.invite.already-joined-forbidden"),
         "an invite of a user already in the room is taken for a repeated invite: 200, and nothing changes";
     RepeatInviteForbidden: "repeat-invite-forbidden", fault("membership.invite.repeat-ok"),
@@ -175,6 +179,8 @@ profiles! {
         "only an array is refused as not an object: strings, numbers, booleans and null are stored as account data";
     EmptyObjectDeletes: "empty-object-deletes", fault("account-data.round-trip"),
         "PUT of {} deletes the account data type, so GET answers 404 instead of {}";
+    SecondDirectUnflagged: "second-direct-unflagged", fault("dm.create-room.invitees-flagged"),
+        "a user already in a direct chat with the invitee gets a plain invite in a second direct room: the server thinks one direct chat per pair is enough";
     InitialStateDropsFlag: "initial-state-drops-flag", fault("dm.create-room.invitees-flagged"),
         "a /createRoom with initial_state takes the path that sends the initial state first and invites plainly, dropping is_direct";
     InvalidRoomIdAccepted: "invalid-room-id-accepted", fault("account-data.invalid-room-id"),

@@ -68,7 +68,8 @@ fn scenario(deviation: Deviation) -> Scenario {
         | D::FlagFalseAsString
         | D::IsDirectFalseWritten
         | D::PlainInviteListTruncated
-        | D::InitialStateDropsFlag => S::CreateRoomFlags,
+        | D::InitialStateDropsFlag
+        | D::SecondDirectUnflagged => S::CreateRoomFlags,
         D::FlagMissingFromTimeline => S::TimelineFlag,
         D::MembersFlagDropped | D::MessagesWithoutStateKey => S::Reads,
         D::InviteStateFlagStripped
@@ -92,7 +93,10 @@ fn scenario(deviation: Deviation) -> Scenario {
         D::InviteReasonDropped | D::InviteFlagsOneToOne => S::InviteContent,
         D::InviteRefusalWithoutErrcode => S::InviteRefusal,
         D::StrippedSenderIsCreator => S::StrippedSenders,
-        D::JoinedInviteIgnored | D::RepeatInviteForbidden => S::Reinvite,
+        D::JoinedInviteIgnored
+        | D::RepeatInviteForbidden
+        | D::RejoinWithoutInvite
+        | D::RejectKeepsInvite => S::Reinvite,
         D::AccountDataMerged
         | D::AccountDataWrapped
         | D::EmptyObjectDeletes

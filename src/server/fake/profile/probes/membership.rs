@@ -127,5 +127,20 @@ pub async fn reinvite(client: &Client) -> Value {
     let (_, joined) = client
         .get(&member_path(&room_id, &carol.user_id), &alice.token)
         .await;
-    json!([statuses, invited["is_direct"], joined["membership"]])
+    let leave = format!("rooms/{room}/leave");
+    client.post(&leave, &bob.token, json!({})).await;
+    let (_, rejected) = client
+        .get(&member_path(&room_id, &bob.user_id), &alice.token)
+        .await;
+    client.post(&leave, &carol.token, json!({})).await;
+    let (rejoin, _) = client
+        .post(&format!("rooms/{room}/join"), &carol.token, json!({}))
+        .await;
+    json!([
+        statuses,
+        invited["is_direct"],
+        joined["membership"],
+        rejected["membership"],
+        rejoin
+    ])
 }
