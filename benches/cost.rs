@@ -189,10 +189,12 @@ fn mxconform_run(
             )
         });
     let totals = &report.totals;
+    // A SHOULD the server departs from (Synapse's trailing-only filter wildcard) is a verdict, not
+    // a broken run: only failures, blocked cases and errors make the figures meaningless.
     assert_eq!(
-        totals.failed + totals.non_strict + totals.blocked + totals.errors,
+        totals.failed + totals.blocked + totals.errors,
         0,
-        "every case that ran held: {totals:?}"
+        "every case that ran was judged and no MUST failed: {totals:?}"
     );
     let cost: Cost = report.cost.expect("the report records the cost");
     let spent = Spent {

@@ -267,6 +267,9 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
             vars: &mut vars,
             normaliser: &mut normaliser,
             snapshots: &snapshots,
+            ledger: &mut ledger,
+            number: index + 1,
+            action: &action,
         };
         let report = match (&step.action, run.within_cap) {
             (Action::SyncUntil(sync), Some(cap)) if sync.within > cap => {
@@ -282,9 +285,6 @@ async fn execute_case(run: &Run, case: &Case) -> Execution {
         if !report.observed.is_empty() {
             let observed = report.observed.iter().map(|o| unminted(o)).collect();
             execution.observed.push((index, observed));
-        }
-        if let Some(body) = &report.body {
-            ledger.record(index + 1, &action, body);
         }
         let Err(failure) = report.result else {
             continue;

@@ -62,11 +62,11 @@ impl Ledger {
         let Some(id) = event.get("event_id").and_then(Value::as_str) else {
             return;
         };
-        let keys: Vec<Option<Value>> = COMPARED_KEYS
-            .iter()
-            .map(|key| event.get(key).cloned())
-            .collect();
         let Some(first) = self.seen.get(id) else {
+            let keys = COMPARED_KEYS
+                .iter()
+                .map(|key| event.get(key).cloned())
+                .collect();
             self.seen.insert(
                 id.to_string(),
                 Sighting {
@@ -80,15 +80,15 @@ impl Ledger {
         self.compared += 1;
         let differing = COMPARED_KEYS
             .iter()
-            .zip(first.keys.iter().zip(&keys))
-            .find(|(_, (was, is))| was != is);
-        if let Some((key, (was, is))) = differing {
-            let shown = |v: &Option<Value>| v.as_ref().map_or("nothing".to_string(), short);
+            .zip(&first.keys)
+            .find(|(key, was)| was.as_ref() != event.get(**key));
+        if let Some((key, was)) = differing {
+            let shown = |v: Option<&Value>| v.map_or("nothing".to_string(), short);
             self.conflicts.push(Conflict {
                 event_id: id.to_string(),
                 key,
-                first: (first.step, first.action.clone(), shown(was)),
-                then: (step, action.to_string(), shown(is)),
+                first: (first.step, first.action.clone(), shown(was.as_ref())),
+                then: (step, action.to_string(), shown(event.get(*key))),
             });
         }
     }

@@ -1,6 +1,7 @@
 //! Carrying out one step: the request, its expectations, saved values and snapshot.
 
 use super::expect::problems;
+use super::ledger::Ledger;
 use super::sync::{SyncFailure, sync_until};
 use super::vars::Vars;
 use serde_json::{Value, json};
@@ -60,9 +61,6 @@ pub struct StepReport {
     pub judged: bool,
     /// Whether the step held.
     pub result: Result<(), StepFailure>,
-    /// The whole answer's body (secrets masked), when an answer came: every event in it is
-    /// compared with the other sightings of its id.
-    pub body: Option<Value>,
 }
 
 /// What a step needs from the case that runs it.
@@ -77,6 +75,12 @@ pub struct StepScope<'a> {
     pub normaliser: &'a mut Normaliser,
     /// Where the case's snapshots are stored.
     pub snapshots: &'a SnapshotContext,
+    /// Every event the case has seen, by id; the step's answer is recorded in it.
+    pub ledger: &'a mut Ledger,
+    /// The step's 1-based number, for the ledger.
+    pub number: usize,
+    /// What the step does, as `label` says it, for the ledger.
+    pub action: &'a str,
 }
 
 /// A readable label for the step: actor, method and rendered path.
@@ -101,11 +105,12 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
                 observed: Vec::new(),
                 judged: false,
                 result: Err(failure),
-                body: None,
             };
         }
     };
-    let body = Some(response.body.clone());
+    scope
+        .ledger
+        .record(scope.number, scope.action, &response.body);
     let response = match focused(step, scope.vars, response) {
         Ok(response) => response,
         Err(broken) => {
@@ -115,7 +120,6 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
                 observed: Vec::new(),
                 judged: true,
                 result: Err(StepFailure::broken(&claims, problem, Some(&answer))),
-                body,
             };
         }
     };
@@ -139,7 +143,6 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
         observed,
         judged: true,
         result: judge_response(step, scope, &response),
-        body,
     }
 }
 
@@ -422,6 +425,9 @@ mod tests {
             vars: &mut vars,
             normaliser: &mut normaliser,
             snapshots: &snapshots,
+            ledger: &mut Ledger::default(),
+            number: 1,
+            action: "test",
         };
         let report = execute(&step, scope).await;
         let observed = report.observed.join("; ");
