@@ -81,11 +81,23 @@ pub struct Homeserver {
 
 /// The HTTP client shared by every request of a run; each request's own deadline comes from [`Limits`].
 pub fn client() -> reqwest::Client {
+    builder().build().unwrap_or_default()
+}
+
+/// A client for a server spoken to over plain HTTP only, such as the in-process fake: it loads no
+/// TLS roots, which `mutants` would otherwise read from the system once per target.
+pub fn plain_http_client() -> reqwest::Client {
+    builder()
+        .tls_certs_only(Vec::new())
+        .build()
+        .unwrap_or_default()
+}
+
+/// The settings every client of the harness shares: the connect timeout and the user agent.
+fn builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .user_agent(concat!("mxconform/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap_or_default()
 }
 
 impl Homeserver {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use super::fake::{Deviation, FakeHomeserver, Profile, profiles};
-use super::homeserver::{Homeserver, TargetError, client};
+use super::homeserver::{Homeserver, TargetError, client, plain_http_client};
 use super::limits::Limits;
 use super::provision::Registration;
 use super::synapse::{DEFAULT_VERSION, Federation, ManagedSynapse, install};
@@ -253,10 +253,11 @@ impl TargetSpec {
                 (Owned::Synapse(synapse), url, peer?)
             }
         };
-        let homeserver = Homeserver::new(&url, client()).with_limits(limits);
         let homeserver = match owned {
-            Owned::Fake { .. } => homeserver.in_process_fake(),
-            _ => homeserver,
+            Owned::Fake { .. } => Homeserver::new(&url, plain_http_client())
+                .with_limits(limits)
+                .in_process_fake(),
+            _ => Homeserver::new(&url, client()).with_limits(limits),
         };
         let versions = homeserver.versions().await?;
         let peer = match peer_synapse {
