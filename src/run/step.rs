@@ -114,12 +114,14 @@ pub async fn execute(step: &Step, scope: StepScope<'_>) -> StepReport {
     let response = match focused(step, scope.vars, response) {
         Ok(response) => response,
         Err(broken) => {
+            // The event is what the step's own checks are about; a block naming other claims
+            // (a type check, say) judges it only where it was found.
             let (problem, answer) = *broken;
-            let claims: Vec<String> = dedup(step.claim_ids());
+            let claims = &step.checks;
             return StepReport {
                 observed: Vec::new(),
                 judged: true,
-                result: Err(StepFailure::broken(&claims, problem, Some(&answer))),
+                result: Err(StepFailure::broken(claims, problem, Some(&answer))),
             };
         }
     };
@@ -217,17 +219,6 @@ fn element(body: &Value, pointer: &str, pick: Option<&Value>) -> Result<Value, P
         expected,
         found,
     })
-}
-
-/// `ids` without repeats, in order.
-fn dedup<'a>(ids: impl Iterator<Item = &'a String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for id in ids {
-        if !out.contains(id) {
-            out.push(id.clone());
-        }
-    }
-    out
 }
 
 /// Sends the step's request, or polls `/sync` until its predicate holds; secrets in the answer masked.

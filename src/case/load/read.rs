@@ -122,11 +122,12 @@ impl Validator<'_> {
                 .map(|name| self.read_named(name, serves))
                 .collect::<Result<Vec<_>, _>>()?,
             // `sync-leave` reads a room the reader has left, where the other reads of room account
-            // data read a joined room: it is carried out only when named.
+            // data read a joined room, and `sync-state` needs a later event the case must send first:
+            // both are carried out only when named.
             None => READS
                 .into_iter()
                 .chain(ACCOUNT_DATA_READS)
-                .filter(|r| serves(*r) && *r != Read::SyncLeave)
+                .filter(|r| serves(*r) && !matches!(r, Read::SyncLeave | Read::SyncState))
                 .collect(),
         };
         if named.is_empty() {

@@ -339,8 +339,8 @@ fn a_read_expands_into_one_step_per_read() {
     .unwrap();
     assert_eq!(
         every.steps.len(),
-        1 + 7,
-        "every read but /members serves a topic"
+        1 + 6,
+        "every read but /members serves a topic; sync-state only when named"
     );
 }
 
