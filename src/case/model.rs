@@ -149,6 +149,17 @@ pub enum Focus {
     },
 }
 
+impl Focus {
+    /// The value at the JSON pointer `at` itself (the whole body for `""`).
+    pub fn at(at: &str) -> Focus {
+        Focus::Element {
+            at: at.to_string(),
+            pick: None,
+            inner: String::new(),
+        }
+    }
+}
+
 /// The request side of a step.
 #[derive(Debug, Clone)]
 pub enum Action {

@@ -159,14 +159,7 @@ impl Read {
                     path: format!("/_matrix/client/v3/user/{}/{scope}/{kind}", target.owner),
                     body: None,
                 });
-                (
-                    action,
-                    Focus::Element {
-                        at: String::new(),
-                        pick: None,
-                        inner: String::new(),
-                    },
-                )
+                (action, Focus::at(""))
             }
             Read::SyncInitial => sync(events, None, None),
             Read::SyncIncremental => sync(events, target.since.clone(), None),
@@ -238,22 +231,8 @@ impl Read {
                 get("messages?dir=b&limit=100".into()),
                 element("/chunk", &by_id),
             ),
-            Read::Context => (
-                get(format!("context/{id}?limit=1")),
-                Focus::Element {
-                    at: "/event".into(),
-                    pick: None,
-                    inner: String::new(),
-                },
-            ),
-            Read::Event => (
-                get(format!("event/{id}")),
-                Focus::Element {
-                    at: String::new(),
-                    pick: None,
-                    inner: String::new(),
-                },
-            ),
+            Read::Context => (get(format!("context/{id}?limit=1")), Focus::at("/event")),
+            Read::Event => (get(format!("event/{id}")), Focus::at("")),
             Read::SyncTimeline => (sync(&timeline, &by_id, 100), element(&timeline, &by_id)),
             Read::SyncState => (sync(&state, &by_key, 1), element(&state, &by_key)),
             Read::Get | Read::SyncInitial | Read::SyncIncremental | Read::SyncLeave => return None,
